@@ -1,0 +1,56 @@
+// The event bus port: durable, replayable streams of typed records. Production is JetStream;
+// single-node and unit tests use the embedded bus. Both keep at-least-once delivery with
+// acknowledgement only after the handler succeeded.
+import { Context, Data, type Effect, type Scope } from "effect"
+
+/** A typed stream of records: names, subjects and the wire codec in one place. */
+export interface Topic<A> {
+  /** JetStream stream name. */
+  readonly stream: string
+  /** The subjects the stream captures (may use wildcards). */
+  readonly subjects: ReadonlyArray<string>
+  /** The subject one record is published on. */
+  readonly subjectOf: (record: A) => string
+  /** The de-duplication id of one record (JetStream Nats-Msg-Id). */
+  readonly idOf: (record: A) => string
+  readonly encode: (record: A) => Uint8Array
+  /** Decodes wire bytes; throws on malformed data (the consumer counts and drops it). */
+  readonly decode: (bytes: Uint8Array) => A
+}
+
+/** A durable consumer of a topic. */
+export interface ConsumerSpec {
+  /** Durable name; consumers with the same name share progress. */
+  readonly durable: string
+  /** Subjects to take (within the topic's subjects); all of the topic when empty. */
+  readonly filterSubjects: ReadonlyArray<string>
+  /** Upper bound on records per handler call. */
+  readonly maxBatch: number
+}
+
+/** Counters a consumer reports. */
+export interface ConsumerStats {
+  delivered: number
+  acknowledged: number
+  malformed: number
+  handlerFailures: number
+}
+
+/** Bus infrastructure failure (connection, stream set-up, publish not acknowledged). */
+export class BusError extends Data.TaggedError("BusError")<{ readonly message: string; readonly cause?: unknown }> {}
+
+export interface EventBusShape {
+  /** Publishes records; completes when the bus has durably accepted every one of them. */
+  readonly publish: <A>(topic: Topic<A>, records: ReadonlyArray<A>) => Effect.Effect<void, BusError>
+  /**
+   * Starts a durable consumer in the background of the current scope. `handle` gets batches in
+   * stream order; they are acknowledged only when it succeeds, and redelivered when it fails.
+   */
+  readonly consume: <A, E, R>(
+    topic: Topic<A>,
+    spec: ConsumerSpec,
+    handle: (batch: ReadonlyArray<A>) => Effect.Effect<void, E, R>
+  ) => Effect.Effect<ConsumerStats, BusError, R | Scope.Scope>
+}
+
+export class EventBus extends Context.Tag("corvus/EventBus")<EventBus, EventBusShape>() {}

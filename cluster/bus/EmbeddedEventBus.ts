@@ -1,0 +1,123 @@
+// The in-process bus for single-node mode and unit tests: per-stream logs with durable cursors,
+// de-duplication by record id, at-least-once delivery and redelivery after a handler failure.
+// Records pass as values, never encoded: one process needs no wire format.
+import { Deferred, Effect, Exit, Layer } from "effect"
+import { EventBus, type ConsumerSpec, type ConsumerStats, type EventBusShape, type Topic } from "../EventBus.ts"
+import { subjectMatches } from "./SubjectMatch.ts"
+
+interface Entry {
+  readonly subject: string
+  readonly record: unknown
+}
+
+/** How many record ids a stream remembers for de-duplication. */
+const DuplicateWindow = 100_000
+/** Acknowledged entries are dropped once this many sit before every cursor. */
+const TrimThreshold = 10_000
+
+class MemoryStream {
+  /** Sequence of entries[0]. */
+  base = 0
+  entries: Array<Entry> = []
+  readonly recentIds = new Set<string>()
+  readonly recentOrder: Array<string> = []
+  readonly cursors = new Map<string, number>()
+  signal = Deferred.unsafeMake<void>(undefined as never)
+
+  append(subject: string, id: string, record: unknown): void {
+    if (this.recentIds.has(id)) return
+    this.recentIds.add(id)
+    this.recentOrder.push(id)
+    if (this.recentOrder.length > DuplicateWindow) this.recentIds.delete(this.recentOrder.shift()!)
+    this.entries.push({ subject, record })
+  }
+
+  wake(): void {
+    const previous = this.signal
+    this.signal = Deferred.unsafeMake<void>(undefined as never)
+    Deferred.unsafeDone(previous, Exit.void)
+  }
+
+  /** Entries from `cursor` matching the filters, at most `max`; returns the cursor after them. */
+  read(cursor: number, filters: ReadonlyArray<string>, max: number): { records: Array<unknown>; next: number } {
+    const records: Array<unknown> = []
+    let seq = Math.max(cursor, this.base)
+    const end = this.base + this.entries.length
+    for (; seq < end && records.length < max; seq++) {
+      const entry = this.entries[seq - this.base]!
+      if (filters.length === 0 || filters.some((filter) => subjectMatches(filter, entry.subject))) records.push(entry.record)
+    }
+    return { records, next: seq }
+  }
+
+  acknowledge(durable: string, next: number): void {
+    this.cursors.set(durable, next)
+    let lowest = Number.POSITIVE_INFINITY
+    for (const cursor of this.cursors.values()) lowest = Math.min(lowest, cursor)
+    if (lowest - this.base >= TrimThreshold) {
+      this.entries = this.entries.slice(lowest - this.base)
+      this.base = lowest
+    }
+  }
+}
+
+/** Builds an embedded bus; each call has its own streams. */
+export const make = Effect.sync((): EventBusShape => {
+  const streams = new Map<string, MemoryStream>()
+  const streamOf = (name: string): MemoryStream => {
+    let stream = streams.get(name)
+    if (stream === undefined) {
+      stream = new MemoryStream()
+      streams.set(name, stream)
+    }
+    return stream
+  }
+
+  const publish = <A>(topic: Topic<A>, records: ReadonlyArray<A>) =>
+    Effect.sync(() => {
+      if (records.length === 0) return
+      const stream = streamOf(topic.stream)
+      for (const record of records) stream.append(topic.subjectOf(record), topic.idOf(record), record)
+      stream.wake()
+    })
+
+  const consume = <A, E, R>(
+    topic: Topic<A>,
+    spec: ConsumerSpec,
+    handle: (batch: ReadonlyArray<A>) => Effect.Effect<void, E, R>
+  ) =>
+    Effect.gen(function* () {
+      const stream = streamOf(topic.stream)
+      const stats: ConsumerStats = { delivered: 0, acknowledged: 0, malformed: 0, handlerFailures: 0 }
+      if (!stream.cursors.has(spec.durable)) stream.cursors.set(spec.durable, stream.base)
+      const loop = Effect.gen(function* () {
+        while (true) {
+          const signal = stream.signal
+          const cursor = stream.cursors.get(spec.durable) ?? stream.base
+          const { records, next } = stream.read(cursor, spec.filterSubjects, spec.maxBatch)
+          if (records.length === 0) {
+            if (next !== cursor) stream.acknowledge(spec.durable, next)
+            else yield* Deferred.await(signal)
+            continue
+          }
+          stats.delivered += records.length
+          const exit = yield* Effect.exit(handle(records as Array<A>))
+          if (Exit.isSuccess(exit)) {
+            stream.acknowledge(spec.durable, next)
+            stats.acknowledged += records.length
+          } else {
+            stats.handlerFailures++
+            yield* Effect.logWarning("handler failed; batch will be redelivered", exit.cause)
+            yield* Effect.sleep("200 millis")
+          }
+        }
+      })
+      yield* Effect.forkScoped(loop)
+      return stats
+    })
+
+  return { publish, consume }
+})
+
+/** The embedded bus as a layer. */
+export const layerEmbedded: Layer.Layer<EventBus> = Layer.effect(EventBus, make)

@@ -1,0 +1,174 @@
+// The event bus on NATS JetStream: file-backed replicated streams, msg-id de-duplication and
+// durable pull consumers acknowledged only after the handler succeeded.
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, StorageType, type JsMsg } from "@nats-io/jetstream"
+import { connect, type NatsConnection } from "@nats-io/transport-node"
+import { Context, Effect, Exit, Layer, Runtime, Schedule } from "effect"
+import { BusError, EventBus, type ConsumerSpec, type ConsumerStats, type EventBusShape, type Topic } from "../EventBus.ts"
+
+/** Where the NATS cluster is and how streams are replicated. */
+export interface NatsConfig {
+  readonly servers: ReadonlyArray<string>
+  /** Stream replicas: 3 on a 3-node cluster. */
+  readonly replicas: number
+  readonly connectionName: string
+}
+
+/** The live NATS connection of a node. */
+export class NatsConnectionTag extends Context.Tag("corvus/NatsConnection")<NatsConnectionTag, NatsConnection>() {}
+
+const millisToNanos = (millis: number): number => millis * 1_000_000
+const DuplicateWindowMillis = 2 * 60_000
+
+/** Connects to NATS for the lifetime of the scope, draining on release. */
+export const layerConnection = (config: NatsConfig): Layer.Layer<NatsConnectionTag, BusError> =>
+  Layer.scoped(
+    NatsConnectionTag,
+    Effect.acquireRelease(
+      Effect.tryPromise({
+        try: () =>
+          connect({
+            servers: [...config.servers],
+            name: config.connectionName,
+            maxReconnectAttempts: -1,
+            reconnectTimeWait: 250
+          }),
+        catch: (cause) => new BusError({ message: `cannot connect to NATS at ${config.servers.join(",")}`, cause })
+      }),
+      (connection) => Effect.promise(() => connection.drain().catch(() => connection.close()))
+    )
+  )
+
+const retryTransient = Schedule.exponential("100 millis").pipe(Schedule.compose(Schedule.recurs(6)))
+
+/** Builds the JetStream bus over an open connection. */
+export const make = (config: NatsConfig) =>
+  Effect.gen(function* () {
+    const connection = yield* NatsConnectionTag
+    const manager = yield* Effect.tryPromise({
+      try: () => jetstreamManager(connection),
+      catch: (cause) => new BusError({ message: "JetStream is not available", cause })
+    })
+    const client = jetstream(connection)
+    const ensured = new Map<string, Promise<void>>()
+
+    // Streams are created or updated once per process, idempotently.
+    const ensureStream = (topic: Topic<unknown>) => {
+      let pending = ensured.get(topic.stream)
+      if (pending === undefined) {
+        const streamConfig = {
+          name: topic.stream,
+          subjects: [...topic.subjects],
+          storage: StorageType.File,
+          num_replicas: config.replicas,
+          duplicate_window: millisToNanos(DuplicateWindowMillis)
+        }
+        pending = manager.streams.info(topic.stream).then(
+          () => manager.streams.update(topic.stream, streamConfig).then(() => undefined),
+          () => manager.streams.add(streamConfig).then(() => undefined)
+        )
+        pending.catch(() => ensured.delete(topic.stream))
+        ensured.set(topic.stream, pending)
+      }
+      return Effect.tryPromise({
+        try: () => pending,
+        catch: (cause) => new BusError({ message: `cannot set up stream ${topic.stream}`, cause })
+      }).pipe(Effect.retry(retryTransient))
+    }
+
+    const publish = <A>(topic: Topic<A>, records: ReadonlyArray<A>) =>
+      Effect.gen(function* () {
+        if (records.length === 0) return
+        yield* ensureStream(topic as Topic<unknown>)
+        const payloads = records.map((record) => ({ subject: topic.subjectOf(record), id: topic.idOf(record), data: topic.encode(record) }))
+        // Every publish is acknowledged by the stream (stored per sync_interval), or the batch fails.
+        yield* Effect.tryPromise({
+          try: () => Promise.all(payloads.map((p) => client.publish(p.subject, p.data, { msgID: p.id }))),
+          catch: (cause) => new BusError({ message: `publish to ${topic.stream} not acknowledged`, cause })
+        }).pipe(Effect.retry(retryTransient))
+      })
+
+    const consume = <A, E, R>(
+      topic: Topic<A>,
+      spec: ConsumerSpec,
+      handle: (batch: ReadonlyArray<A>) => Effect.Effect<void, E, R>
+    ) =>
+      Effect.gen(function* () {
+        yield* ensureStream(topic as Topic<unknown>)
+        const consumerConfig = {
+          durable_name: spec.durable,
+          ack_policy: AckPolicy.Explicit,
+          deliver_policy: DeliverPolicy.All,
+          ack_wait: millisToNanos(30_000),
+          max_ack_pending: Math.max(1_000, spec.maxBatch * 4),
+          ...(spec.filterSubjects.length > 0 ? { filter_subjects: [...spec.filterSubjects] } : {})
+        }
+        yield* Effect.tryPromise({
+          try: () =>
+            manager.consumers.info(topic.stream, spec.durable).then(
+              () => manager.consumers.update(topic.stream, spec.durable, consumerConfig),
+              () => manager.consumers.add(topic.stream, consumerConfig)
+            ),
+          catch: (cause) => new BusError({ message: `cannot set up consumer ${spec.durable} on ${topic.stream}`, cause })
+        }).pipe(Effect.retry(retryTransient))
+        const consumer = yield* Effect.tryPromise({
+          try: () => client.consumers.get(topic.stream, spec.durable),
+          catch: (cause) => new BusError({ message: `consumer ${spec.durable} not found`, cause })
+        })
+        const messages = yield* Effect.acquireRelease(
+          Effect.tryPromise({
+            try: () => consumer.consume({ max_messages: spec.maxBatch * 2 }),
+            catch: (cause) => new BusError({ message: `cannot consume ${spec.durable}`, cause })
+          }),
+          (iterator) => Effect.promise(() => iterator.close().then(() => undefined, () => undefined))
+        )
+        const stats: ConsumerStats = { delivered: 0, acknowledged: 0, malformed: 0, handlerFailures: 0 }
+        const runtime = yield* Effect.runtime<R>()
+        const runHandler = Runtime.runPromiseExit(runtime)
+
+        // The pull loop is plain async code: a batch is whatever has arrived, up to maxBatch.
+        const pump = async (): Promise<void> => {
+          const iterator = messages[Symbol.asyncIterator]()
+          while (true) {
+            const first = await iterator.next()
+            if (first.done === true) return
+            const batch: Array<JsMsg> = [first.value]
+            while (batch.length < spec.maxBatch && messages.getPending() > 0) {
+              const next = await iterator.next()
+              if (next.done === true) break
+              batch.push(next.value)
+            }
+            stats.delivered += batch.length
+            const records: Array<A> = []
+            const accepted: Array<JsMsg> = []
+            for (const message of batch) {
+              try {
+                records.push(topic.decode(message.data))
+                accepted.push(message)
+              } catch (cause) {
+                // Malformed data can never succeed: count it and terminate it instead of looping.
+                stats.malformed++
+                message.term(`malformed: ${String(cause)}`.slice(0, 200))
+              }
+            }
+            if (records.length === 0) continue
+            const exit = await runHandler(handle(records))
+            if (Exit.isSuccess(exit)) {
+              for (const message of accepted) message.ack()
+              stats.acknowledged += accepted.length
+            } else {
+              stats.handlerFailures++
+              for (const message of accepted) message.nak(500)
+              await runHandler(Effect.logWarning(`consumer ${spec.durable}: handler failed; batch will be redelivered`, exit.cause) as Effect.Effect<void, never, R>)
+            }
+          }
+        }
+        yield* Effect.forkScoped(Effect.promise(pump))
+        return stats
+      })
+
+    return { publish, consume } satisfies EventBusShape
+  })
+
+/** The JetStream bus with its own connection. */
+export const layer = (config: NatsConfig): Layer.Layer<EventBus, BusError> =>
+  Layer.effect(EventBus, make(config)).pipe(Layer.provide(layerConnection(config)))

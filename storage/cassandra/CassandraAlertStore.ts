@@ -1,0 +1,77 @@
+// The cluster alert store on Cassandra: one partition of alerts per tenant, plus the group
+// pointer that lets a firing find the alert it extends.
+import { Effect, Layer, Option, Schema } from "effect"
+import { Alert } from "../../model/Alert.ts"
+import type { AlertId, TenantId } from "../../model/Ids.ts"
+import { AlertStore, AlertStoreError, type AlertGroupRef, type AlertQuery } from "../AlertStore.ts"
+import { CassandraClient } from "./CassandraClient.ts"
+import { readAllRows } from "./CassandraPaging.ts"
+import { Tables } from "./CassandraTables.ts"
+
+const decodeAlert = Schema.decodeUnknownSync(Alert)
+
+export const make = Effect.gen(function* () {
+  const { client } = yield* CassandraClient
+  const run = <A>(message: string, work: () => Promise<A>) =>
+    Effect.tryPromise({ try: work, catch: (cause) => new AlertStoreError({ message, cause }) })
+
+  const save = (alert: Alert) =>
+    run("alert write failed", async () => {
+      await client.execute(
+        `INSERT INTO ${Tables.alerts} (tenant_id, id, status, first_seen, last_seen, body) VALUES (?, ?, ?, ?, ?, ?)`,
+        [alert.tenantID, alert.id, alert.status, new Date(alert.firstSeen), new Date(alert.lastSeen), JSON.stringify(alert)],
+        { prepare: true }
+      )
+      await client.execute(
+        `INSERT INTO ${Tables.alertGroups} (tenant_id, correlator_id, rule_id, group_key, alert_id) VALUES (?, ?, ?, ?, ?)`,
+        [alert.tenantID, alert.correlatorID, alert.correlationRuleID, alert.groupKey, alert.id],
+        { prepare: true }
+      )
+    })
+
+  const get = (tenantId: TenantId, id: AlertId) =>
+    run("alert read failed", async () => {
+      const result = await client.execute(`SELECT body FROM ${Tables.alerts} WHERE tenant_id = ? AND id = ?`, [tenantId, id], { prepare: true })
+      const row = result.first()
+      return row === null ? Option.none() : Option.some(decodeAlert(JSON.parse(String(row.get("body")))))
+    })
+
+  const latestForGroup = (group: AlertGroupRef) =>
+    run("alert group read failed", async () => {
+      const result = await client.execute(
+        `SELECT alert_id FROM ${Tables.alertGroups} WHERE tenant_id = ? AND correlator_id = ? AND rule_id = ? AND group_key = ?`,
+        [group.tenantId, group.correlatorId, group.ruleId, group.groupKey],
+        { prepare: true }
+      )
+      return result.first()?.get("alert_id")?.toString() as AlertId | undefined
+    }).pipe(Effect.flatMap((id) => (id === undefined ? Effect.succeed(Option.none()) : get(group.tenantId, id))))
+
+  const list = (query: AlertQuery) =>
+    run("alert list failed", async () => {
+      const alerts: Array<Alert> = []
+      for (const tenantId of query.tenantIds) {
+        for (const row of await readAllRows(client, `SELECT body FROM ${Tables.alerts} WHERE tenant_id = ?`, [tenantId])) {
+          alerts.push(decodeAlert(JSON.parse(String(row.get("body")))))
+        }
+      }
+      const ids = new Set<string>(query.ids)
+      const statuses = new Set<string>(query.statuses)
+      const selected = alerts.filter((alert) => {
+        const time = query.timestampField === "firstSeen" ? alert.firstSeen : alert.lastSeen
+        return (
+          (ids.size === 0 || ids.has(alert.id)) &&
+          (statuses.size === 0 || statuses.has(alert.status)) &&
+          (query.from === undefined || time >= query.from) &&
+          (query.to === undefined || time <= query.to)
+        )
+      })
+      selected.sort((a, b) => b.lastSeen - a.lastSeen || (a.id < b.id ? -1 : 1))
+      const offset = (query.page - 1) * query.pageSize
+      return selected.slice(offset, offset + query.pageSize)
+    })
+
+  return { save, get, latestForGroup, list }
+})
+
+/** The Cassandra alert store over the process's session. */
+export const layer: Layer.Layer<AlertStore, never, CassandraClient> = Layer.effect(AlertStore, make)

@@ -1,0 +1,56 @@
+// The Cassandra session of a process: connected for the scope's lifetime, bound to the keyspace
+// after the schema migrations have run.
+import cassandra from "cassandra-driver"
+import { Context, Effect, Layer } from "effect"
+import { CassandraError } from "./CassandraError.ts"
+import { migrate } from "./CassandraMigrations.ts"
+
+export interface CassandraConfig {
+  /** host:port pairs. */
+  readonly contactPoints: ReadonlyArray<string>
+  readonly localDataCenter: string
+  readonly keyspace: string
+  readonly replicationFactor: number
+}
+
+export interface CassandraSession {
+  readonly client: cassandra.Client
+  readonly keyspace: string
+}
+
+export class CassandraClient extends Context.Tag("corvus/CassandraClient")<CassandraClient, CassandraSession>() {}
+
+const connectClient = (config: CassandraConfig, keyspace?: string) =>
+  Effect.acquireRelease(
+    Effect.tryPromise({
+      try: async () => {
+        const client = new cassandra.Client({
+          contactPoints: [...config.contactPoints],
+          localDataCenter: config.localDataCenter,
+          ...(keyspace !== undefined ? { keyspace } : {}),
+          queryOptions: { prepare: true, consistency: cassandra.types.consistencies.localQuorum },
+          socketOptions: { connectTimeout: 5_000, readTimeout: 12_000 }
+        })
+        await client.connect()
+        return client
+      },
+      catch: (cause) => new CassandraError({ message: `cannot connect to Cassandra at ${config.contactPoints.join(",")}`, cause })
+    }),
+    (client) => Effect.promise(() => client.shutdown().catch(() => undefined))
+  )
+
+/** Applies the migrations in ops/schema/cassandra, then connects bound to the keyspace. */
+export const layer = (config: CassandraConfig): Layer.Layer<CassandraClient, CassandraError> =>
+  Layer.scoped(
+    CassandraClient,
+    Effect.gen(function* () {
+      yield* Effect.scoped(
+        Effect.gen(function* () {
+          const admin = yield* connectClient(config)
+          yield* migrate(admin, config.keyspace, config.replicationFactor)
+        })
+      )
+      const client = yield* connectClient(config, config.keyspace)
+      return { client, keyspace: config.keyspace }
+    })
+  )

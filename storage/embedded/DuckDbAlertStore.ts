@@ -1,0 +1,79 @@
+// The embedded alert store on DuckDB: alerts as JSON bodies with the columns lists filter on.
+import { Effect, Layer, Option } from "effect"
+import { Alert } from "../../model/Alert.ts"
+import type { AlertId, TenantId } from "../../model/Ids.ts"
+import { Schema } from "effect"
+import { AlertStore, AlertStoreError, type AlertGroupRef, type AlertQuery } from "../AlertStore.ts"
+import { DuckDb, type DuckDbError } from "./DuckDb.ts"
+
+const decodeAlert = Schema.decodeUnknownSync(Alert)
+const toStoreError = (error: DuckDbError) => new AlertStoreError({ message: error.message, cause: error.cause })
+
+/** The key of a group in alert_groups; fields joined by a unit separator. */
+const groupRef = (group: AlertGroupRef): string =>
+  [group.tenantId, group.correlatorId, group.ruleId, group.groupKey].join("\u001f")
+
+export const make = Effect.gen(function* () {
+  const db = yield* DuckDb
+
+  const save = (alert: Alert) =>
+    Effect.gen(function* () {
+      yield* db.query(
+        `INSERT OR REPLACE INTO alerts (id, tenant_id, status, first_seen, last_seen, body) VALUES (?, ?, ?, ?, ?, ?)`,
+        [alert.id, alert.tenantID, alert.status, alert.firstSeen, alert.lastSeen, JSON.stringify(alert)]
+      )
+      yield* db.query(`INSERT OR REPLACE INTO alert_groups (group_ref, alert_id) VALUES (?, ?)`, [
+        groupRef({ tenantId: alert.tenantID, correlatorId: alert.correlatorID, ruleId: alert.correlationRuleID, groupKey: alert.groupKey }),
+        alert.id
+      ])
+    }).pipe(Effect.mapError(toStoreError))
+
+  const get = (tenantId: TenantId, id: AlertId) =>
+    db.query(`SELECT body FROM alerts WHERE tenant_id = ? AND id = ?`, [tenantId, id]).pipe(
+      Effect.map((rows) => Option.fromNullable(rows[0]).pipe(Option.map((row) => decodeAlert(JSON.parse(String(row.body)))))),
+      Effect.mapError(toStoreError)
+    )
+
+  const latestForGroup = (group: AlertGroupRef) =>
+    db
+      .query(`SELECT a.body FROM alert_groups g JOIN alerts a ON a.id = g.alert_id WHERE g.group_ref = ?`, [groupRef(group)])
+      .pipe(
+        Effect.map((rows) => Option.fromNullable(rows[0]).pipe(Option.map((row) => decodeAlert(JSON.parse(String(row.body)))))),
+        Effect.mapError(toStoreError)
+      )
+
+  const list = (query: AlertQuery) => {
+    if (query.tenantIds.length === 0) return Effect.succeed([])
+    const where: Array<string> = [`tenant_id IN (${query.tenantIds.map(() => "?").join(", ")})`]
+    const params: Array<string | number> = [...query.tenantIds]
+    if (query.ids.length > 0) {
+      where.push(`id IN (${query.ids.map(() => "?").join(", ")})`)
+      params.push(...query.ids)
+    }
+    if (query.statuses.length > 0) {
+      where.push(`status IN (${query.statuses.map(() => "?").join(", ")})`)
+      params.push(...query.statuses)
+    }
+    const column = query.timestampField === "firstSeen" ? "first_seen" : "last_seen"
+    if (query.from !== undefined) {
+      where.push(`${column} >= ?`)
+      params.push(query.from)
+    }
+    if (query.to !== undefined) {
+      where.push(`${column} <= ?`)
+      params.push(query.to)
+    }
+    const offset = (query.page - 1) * query.pageSize
+    return db
+      .query(`SELECT body FROM alerts WHERE ${where.join(" AND ")} ORDER BY last_seen DESC, id LIMIT ${query.pageSize} OFFSET ${offset}`, params)
+      .pipe(
+        Effect.map((rows) => rows.map((row) => decodeAlert(JSON.parse(String(row.body))))),
+        Effect.mapError(toStoreError)
+      )
+  }
+
+  return { save, get, latestForGroup, list }
+})
+
+/** The embedded alert store over the process's DuckDB. */
+export const layerEmbedded: Layer.Layer<AlertStore, never, DuckDb> = Layer.effect(AlertStore, make)

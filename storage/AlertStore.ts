@@ -16,6 +16,8 @@ export interface AlertQuery {
   readonly tenantIds: ReadonlyArray<TenantId>
   readonly ids: ReadonlyArray<AlertId>
   readonly statuses: ReadonlyArray<AlertStatus>
+  /** Case-insensitive regular expression on the alert name. */
+  readonly name?: RegExp
   /** Which time `from`/`to` apply to. */
   readonly timestampField: "firstSeen" | "lastSeen"
   readonly from?: number

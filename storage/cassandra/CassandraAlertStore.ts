@@ -61,6 +61,7 @@ export const make = Effect.gen(function* () {
         return (
           (ids.size === 0 || ids.has(alert.id)) &&
           (statuses.size === 0 || statuses.has(alert.status)) &&
+          (query.name === undefined || query.name.test(alert.name)) &&
           (query.from === undefined || time >= query.from) &&
           (query.to === undefined || time <= query.to)
         )

@@ -64,12 +64,16 @@ export const make = Effect.gen(function* () {
       params.push(query.to)
     }
     const offset = (query.page - 1) * query.pageSize
-    return db
-      .query(`SELECT body FROM alerts WHERE ${where.join(" AND ")} ORDER BY last_seen DESC, id LIMIT ${query.pageSize} OFFSET ${offset}`, params)
-      .pipe(
-        Effect.map((rows) => rows.map((row) => decodeAlert(JSON.parse(String(row.body))))),
-        Effect.mapError(toStoreError)
-      )
+    const name = query.name
+    // A name pattern is a JavaScript regular expression, so it filters here and paging follows it.
+    const paging = name === undefined ? ` LIMIT ${query.pageSize} OFFSET ${offset}` : ""
+    return db.query(`SELECT body FROM alerts WHERE ${where.join(" AND ")} ORDER BY last_seen DESC, id${paging}`, params).pipe(
+      Effect.map((rows) => {
+        const alerts = rows.map((row) => decodeAlert(JSON.parse(String(row.body))))
+        return name === undefined ? alerts : alerts.filter((alert) => name.test(alert.name)).slice(offset, offset + query.pageSize)
+      }),
+      Effect.mapError(toStoreError)
+    )
   }
 
   return { save, get, latestForGroup, list }

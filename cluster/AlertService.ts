@@ -1,0 +1,35 @@
+// The alert service: consumes correlation events and makes or extends alerts of the
+// correlator's tenant. Idempotent: a redelivered correlation event changes nothing.
+import { Clock, Effect, Option } from "effect"
+import type { Correlation } from "../actors/Correlation.ts"
+import type { AlertId } from "../model/Ids.ts"
+import { alreadyContains, canExtend, extendAlert, openAlert } from "../model/AlertLifecycle.ts"
+import { AlertStore } from "../storage/AlertStore.ts"
+import { EventBus } from "./EventBus.ts"
+import { CorrelationsTopic, Durables } from "./Topics.ts"
+
+/** Applies one correlation to the alert store. */
+export const record = (correlation: Correlation) =>
+  Effect.gen(function* () {
+    const store = yield* AlertStore
+    const now = yield* Clock.currentTimeMillis
+    const event = correlation.event
+    const opened = yield* store.get(event.TenantID, event.ID as AlertId)
+    if (Option.isSome(opened)) return
+    const group = { correlatorId: correlation.correlatorId, ruleId: correlation.ruleId, groupKey: correlation.groupKey }
+    const latest = yield* store.latestForGroup({ tenantId: event.TenantID, ...group })
+    if (Option.isSome(latest) && alreadyContains(latest.value, event)) return
+    if (Option.isSome(latest) && canExtend(latest.value, event)) {
+      yield* store.save(extendAlert(latest.value, event, now))
+      return
+    }
+    yield* store.save(openAlert(event, group, now))
+  })
+
+/** Starts the durable alert consumer in the current scope. */
+export const start = Effect.gen(function* () {
+  const bus = yield* EventBus
+  return yield* bus.consume(CorrelationsTopic, { durable: Durables.alerts, filterSubjects: [], maxBatch: 100 }, (batch) =>
+    Effect.forEach(batch, record, { discard: true })
+  )
+})

@@ -1,0 +1,55 @@
+// The deployment `npm start` runs when none is given: two customer tenants ship logs through
+// their own collectors; the main tenant's SOC correlator watches both for password guessing.
+import type { DeploymentEncoded } from "../model/Deployment.ts"
+
+/** Ports of the demo collectors, beside KUMA's console (7220) and API (7223) defaults. */
+export const DemoCollectorPorts = { acme: 7241, globex: 7242 } as const
+
+export const demoDeployment = (host: string, ports: { acme: number; globex: number } = DemoCollectorPorts): DeploymentEncoded => ({
+  tenants: [
+    { id: "main", name: "Main", main: true },
+    { id: "acme", name: "Acme Corp", main: false },
+    { id: "globex", name: "Globex", main: false }
+  ],
+  collectors: [
+    { id: "acme-gw", tenantId: "acme", name: "Acme perimeter", connector: { kind: "tcp", host, port: ports.acme }, normalizer: "json" },
+    { id: "globex-gw", tenantId: "globex", name: "Globex perimeter", connector: { kind: "tcp", host, port: ports.globex }, normalizer: "json" }
+  ],
+  correlators: [
+    {
+      id: "soc",
+      tenantId: "main",
+      name: "SOC correlator",
+      sources: [{ tenantId: "acme" }, { tenantId: "globex" }],
+      rules: [
+        {
+          kind: "standard",
+          id: "password-guessing",
+          name: "Password guessing from one address",
+          selectors: [{ filter: { and: [{ field: "DeviceEventClassID", op: "=", value: "4625" }, { field: "EventOutcome", op: "=", value: "failure" }] }, threshold: 5 }],
+          // TenantID keeps the customers' addresses apart (SPEC §1, scenario 5).
+          identicalFields: ["TenantID", "SourceAddress"],
+          windowSeconds: 60,
+          priority: 9
+        }
+      ]
+    },
+    {
+      id: "acme-local",
+      tenantId: "acme",
+      name: "Acme own correlator",
+      sources: [{ tenantId: "acme" }],
+      rules: [
+        {
+          kind: "standard",
+          id: "port-scan",
+          name: "Port scan",
+          selectors: [{ filter: { field: "DeviceAction", op: "=", value: "deny" }, threshold: 10 }],
+          identicalFields: ["SourceAddress"],
+          windowSeconds: 30,
+          priority: 6
+        }
+      ]
+    }
+  ]
+})

@@ -1,0 +1,125 @@
+// One node with every role: storage consumers, correlators, the alert service, collectors,
+// the REST API, the console and the control plane. The bus and the stores come as layers, so
+// the same code runs single-node (embedded) and in the cluster (NATS + Cassandra).
+import { Data, Effect, Runtime } from "effect"
+import type { FastifyInstance } from "fastify"
+import * as Collector from "../collector/Collector.ts"
+import { buildApiServer } from "../gateway/ApiServer.ts"
+import type { ApiContext } from "../gateway/ApiContext.ts"
+import { buildConsoleServer } from "../gateway/ConsoleServer.ts"
+import type { TokenRegistry } from "../gateway/TokenRegistry.ts"
+import type { CollectorId } from "../model/Ids.ts"
+import type { Deployment } from "../model/Deployment.ts"
+import { AlertStore } from "../storage/AlertStore.ts"
+import { EventStore } from "../storage/EventStore.ts"
+import * as AlertService from "./AlertService.ts"
+import * as ControlServer from "./control/ControlServer.ts"
+import type { NodeMode } from "./control/NodeStatus.ts"
+import * as CorrelatorRunner from "./CorrelatorRunner.ts"
+import { EventBus } from "./EventBus.ts"
+import * as StorageWriter from "./StorageWriter.ts"
+import { EventsTopic } from "./Topics.ts"
+
+export interface NodeOptions {
+  readonly nodeId: string
+  readonly mode: NodeMode
+  readonly host: string
+  /** 0 picks a free port (tests). */
+  readonly apiPort: number
+  readonly consolePort: number
+  readonly controlPort: number
+  readonly tokens: TokenRegistry
+  readonly version: string
+}
+
+export interface NodeHandle {
+  readonly apiUrl: string
+  readonly consoleUrl: string
+  readonly controlAddress: string
+  readonly collectorPorts: ReadonlyMap<CollectorId, number>
+}
+
+/** A role of the node could not start (a port taken, a server refused). */
+export class NodeStartError extends Data.TaggedError("NodeStartError")<{ readonly message: string; readonly cause?: unknown }> {}
+
+const listen = (app: FastifyInstance, host: string, port: number, what: string) =>
+  Effect.acquireRelease(
+    Effect.tryPromise({
+      try: async () => {
+        await app.listen({ host, port })
+        const address = app.server.address()
+        return typeof address === "object" && address !== null ? address.port : port
+      },
+      catch: (cause) => new NodeStartError({ message: `cannot start the ${what} on ${host}:${port}`, cause })
+    }),
+    () => Effect.promise(() => app.close())
+  )
+
+const urlOf = (host: string, port: number) => `http://${host.includes(":") ? `[${host}]` : host}:${port}`
+
+/** Starts every role of the node for the scope's lifetime. */
+export const run = (deployment: Deployment, options: NodeOptions) =>
+  Effect.gen(function* () {
+    const bus = yield* EventBus
+    const startedAt = Date.now()
+    const startedAtMonotonic = performance.now()
+
+    const storage = yield* StorageWriter.start
+    const alerts = yield* AlertService.start
+    const correlators = yield* Effect.forEach(deployment.correlators, (spec) => CorrelatorRunner.start(spec))
+
+    const collectorPorts = new Map<CollectorId, number>()
+    const collectors = yield* Effect.forEach(deployment.collectors, (spec) =>
+      Collector.run(spec, (events) => bus.publish(EventsTopic, events.map((event) => ({ collectorId: spec.id, event })))).pipe(
+        Effect.tap((running) => Effect.sync(() => collectorPorts.set(spec.id, running.port)))
+      )
+    )
+
+    const runtime = yield* Effect.runtime<AlertStore | EventStore>()
+    const context: ApiContext = {
+      run: (effect) => Runtime.runPromiseExit(runtime)(effect),
+      tokens: options.tokens,
+      tenants: deployment.tenants,
+      logInternal: (message, cause) => Runtime.runFork(runtime)(Effect.logError(message, cause))
+    }
+    const apiPort = yield* listen(yield* Effect.promise(() => buildApiServer(context)), options.host, options.apiPort, "API")
+    const consolePort = yield* listen(yield* Effect.promise(() => buildConsoleServer(context)), options.host, options.consolePort, "console")
+
+    const control = yield* ControlServer.make({
+      host: options.host,
+      port: options.controlPort,
+      status: {
+        nodeInfo: Effect.sync(() => ({
+          nodeId: options.nodeId,
+          version: options.version,
+          roles: ["collector", "store", "correlator", "alerts", "gateway"] as const,
+          startTimeMs: startedAt,
+          uptimeMs: Math.round(performance.now() - startedAtMonotonic),
+          mode: options.mode,
+          counters: {
+            eventsReceived: collectors.reduce((sum, running) => sum + running.stats.received, 0),
+            eventsStored: storage.events.acknowledged,
+            correlationEvents: storage.correlations.acknowledged,
+            alerts: alerts.acknowledged,
+            parseErrors: collectors.reduce((sum, running) => sum + running.stats.parseErrors, 0)
+          }
+        })),
+        partitions: Effect.sync(() =>
+          correlators.map((running) => ({
+            correlatorId: running.engine.spec.id,
+            partition: 0,
+            ownerNode: options.nodeId,
+            // Until partitions exist, the count of acknowledged events stands for the position.
+            streamSequence: running.stats.acknowledged
+          }))
+        )
+      }
+    })
+
+    return {
+      apiUrl: urlOf(options.host, apiPort),
+      consoleUrl: urlOf(options.host, consolePort),
+      controlAddress: control.address,
+      collectorPorts
+    } satisfies NodeHandle
+  })

@@ -1,0 +1,51 @@
+// The one typed configuration of a node process, read from the environment with defaults;
+// secrets stay Redacted so they never reach a log line.
+import { Config, type Redacted } from "effect"
+
+export interface NodeConfig {
+  readonly mode: "embedded" | "cluster"
+  readonly nodeId: string
+  /** Address the API, console, control and demo collectors bind (loopback by default). */
+  readonly host: string
+  readonly apiPort: number
+  readonly consolePort: number
+  readonly controlPort: number
+  readonly adminToken: Redacted.Redacted<string> | undefined
+  /** Where the embedded store keeps its database. */
+  readonly dataDir: string
+  /** A JSON or YAML deployment file; the built-in demo deployment when absent. */
+  readonly deploymentFile: string | undefined
+  /** Whether the demo generator feeds the demo collectors. */
+  readonly demo: boolean
+  readonly natsServers: ReadonlyArray<string>
+  readonly natsReplicas: number
+  readonly cassandraContactPoints: ReadonlyArray<string>
+  readonly cassandraDataCenter: string
+  readonly cassandraKeyspace: string
+  readonly cassandraReplication: number
+}
+
+const list = (name: string, fallback: string) =>
+  Config.string(name).pipe(
+    Config.withDefault(fallback),
+    Config.map((value) => value.split(",").map((item) => item.trim()).filter((item) => item.length > 0))
+  )
+
+export const NodeConfig: Config.Config<NodeConfig> = Config.all({
+  mode: Config.literal("embedded", "cluster")("CORVUS_MODE").pipe(Config.withDefault("embedded" as const), Config.withDescription("embedded: one process, no servers; cluster: NATS + Cassandra")),
+  nodeId: Config.string("CORVUS_NODE_ID").pipe(Config.withDefault("node-1")),
+  host: Config.string("CORVUS_HOST").pipe(Config.withDefault("127.0.0.1")),
+  apiPort: Config.port("CORVUS_API_PORT").pipe(Config.withDefault(7223)),
+  consolePort: Config.port("CORVUS_CONSOLE_PORT").pipe(Config.withDefault(7220)),
+  controlPort: Config.port("CORVUS_CONTROL_PORT").pipe(Config.withDefault(7225)),
+  adminToken: Config.option(Config.redacted("CORVUS_ADMIN_TOKEN")).pipe(Config.map((value) => (value._tag === "Some" ? value.value : undefined))),
+  dataDir: Config.string("CORVUS_DATA_DIR").pipe(Config.withDefault(".corvus/data")),
+  deploymentFile: Config.option(Config.string("CORVUS_DEPLOYMENT")).pipe(Config.map((value) => (value._tag === "Some" ? value.value : undefined))),
+  demo: Config.boolean("CORVUS_DEMO").pipe(Config.withDefault(true)),
+  natsServers: list("CORVUS_NATS_URL", "nats://127.0.0.1:14222,nats://127.0.0.1:14223,nats://127.0.0.1:14224"),
+  natsReplicas: Config.integer("CORVUS_NATS_REPLICAS").pipe(Config.withDefault(3)),
+  cassandraContactPoints: list("CORVUS_CASSANDRA_CONTACT_POINTS", "127.0.0.1:19042"),
+  cassandraDataCenter: Config.string("CORVUS_CASSANDRA_DC").pipe(Config.withDefault("datacenter1")),
+  cassandraKeyspace: Config.string("CORVUS_CASSANDRA_KEYSPACE").pipe(Config.withDefault("corvus")),
+  cassandraReplication: Config.integer("CORVUS_CASSANDRA_RF").pipe(Config.withDefault(1))
+})

@@ -1,0 +1,23 @@
+// The storage consumers: base events and correlation events go to the event store, and the bus
+// is acknowledged only after the store confirmed the write.
+import { Effect } from "effect"
+import { EventStore } from "../storage/EventStore.ts"
+import { EventBus } from "./EventBus.ts"
+import { CorrelationsTopic, Durables, EventsTopic } from "./Topics.ts"
+
+const MaxBatch = 1_000
+
+/** Starts both durable storage consumers in the current scope. */
+export const start = Effect.gen(function* () {
+  const bus = yield* EventBus
+  const store = yield* EventStore
+  const events = yield* bus.consume(EventsTopic, { durable: Durables.storage, filterSubjects: [], maxBatch: MaxBatch }, (batch) =>
+    store.write(batch.map((record) => record.event))
+  )
+  const correlations = yield* bus.consume(
+    CorrelationsTopic,
+    { durable: Durables.correlationStorage, filterSubjects: [], maxBatch: MaxBatch },
+    (batch) => store.write(batch.map((record) => record.event))
+  )
+  return { events, correlations }
+})

@@ -1,0 +1,74 @@
+// The node process entry point: reads the config, wires the layers of its mode, runs every
+// role and, in the demo, feeds the demo collectors. `npm start` runs this single-node.
+import { NodeRuntime } from "@effect/platform-node"
+import { Console, Effect, Layer, Redacted } from "effect"
+import { randomBytes } from "node:crypto"
+import { readFileSync } from "node:fs"
+import { adminPrincipal } from "../gateway/AdminPrincipal.ts"
+import { TokenRegistry } from "../gateway/TokenRegistry.ts"
+import { decodeDeployment } from "../model/Deployment.ts"
+import * as DemoGenerator from "./DemoGenerator.ts"
+import { demoDeployment } from "./DemoDeployment.ts"
+import { loadDeployment } from "./DeploymentFile.ts"
+import * as Node from "./Node.ts"
+import { NodeConfig } from "./NodeConfig.ts"
+import * as NodeLayers from "./NodeLayers.ts"
+
+const version = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version
+
+const program = Effect.gen(function* () {
+  const config = yield* NodeConfig
+  const deployment = config.deploymentFile !== undefined ? yield* loadDeployment(config.deploymentFile) : yield* decodeDeployment(demoDeployment(config.host))
+  const generated = config.adminToken === undefined
+  const adminToken = config.adminToken !== undefined ? Redacted.value(config.adminToken) : randomBytes(24).toString("base64url")
+  const tokens = new TokenRegistry()
+  tokens.add(adminToken, adminPrincipal(deployment.tenants))
+
+  const layers: Layer.Layer<NodeLayers.NodePorts, unknown> =
+    config.mode === "embedded"
+      ? NodeLayers.embedded(config.dataDir)
+      : NodeLayers.cluster(
+          { servers: config.natsServers, replicas: config.natsReplicas, connectionName: `corvus-${config.nodeId}` },
+          {
+            contactPoints: config.cassandraContactPoints,
+            localDataCenter: config.cassandraDataCenter,
+            keyspace: config.cassandraKeyspace,
+            replicationFactor: config.cassandraReplication
+          }
+        )
+
+  yield* Effect.gen(function* () {
+    const node = yield* Node.run(deployment, {
+      nodeId: config.nodeId,
+      mode: config.mode,
+      host: config.host,
+      apiPort: config.apiPort,
+      consolePort: config.consolePort,
+      controlPort: config.controlPort,
+      tokens,
+      version
+    })
+    if (config.demo && config.deploymentFile === undefined) {
+      yield* DemoGenerator.run(
+        deployment.collectors.map((collector) => ({ host: collector.connector.host, port: node.collectorPorts.get(collector.id) ?? collector.connector.port, tenantLabel: collector.tenantId }))
+      )
+    }
+    yield* Console.log(
+      [
+        `Corvus ${version} is running (${config.mode} mode, node ${config.nodeId}).`,
+        `  console:  ${node.consoleUrl}/`,
+        `  API:      ${node.apiUrl}/api/v1/`,
+        `  control:  grpc://${node.controlAddress}`,
+        ...deployment.collectors.map((collector) => `  collector ${collector.id} (tenant ${collector.tenantId}): tcp://${collector.connector.host}:${node.collectorPorts.get(collector.id)}`),
+        `  admin token${generated ? " (generated; set CORVUS_ADMIN_TOKEN to choose one)" : ""}: ${generated ? adminToken : "from CORVUS_ADMIN_TOKEN"}`,
+        config.demo && config.deploymentFile === undefined ? "  demo events are flowing; alerts appear within about 15 s (CORVUS_DEMO=false turns them off)" : "",
+        `  try: curl -H "Authorization: Bearer <token>" ${node.apiUrl}/api/v1/alerts`
+      ]
+        .filter((line) => line !== "")
+        .join("\n")
+    )
+    return yield* Effect.never
+  }).pipe(Effect.provide(layers))
+})
+
+NodeRuntime.runMain(Effect.scoped(program))

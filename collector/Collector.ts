@@ -1,0 +1,99 @@
+// A collector service: its connector takes raw records, the normalizer turns them into events
+// of the collector's tenant, and batches go to `publish` (the node wires it to the bus). Bad records are counted with samples
+// and never stop the stream; accepted events stay buffered until the bus acknowledged them.
+import { Effect, Schedule } from "effect"
+import { randomUUID } from "node:crypto"
+import type { CollectorSpec } from "../model/Collector.ts"
+import type { NormalizedEvent } from "../model/Event.ts"
+import * as TcpConnector from "./connectors/TcpConnector.ts"
+import { normalizeJson } from "./normalizers/JsonNormalizer.ts"
+
+/** A bad record kept for the operator. */
+export interface ErrorSample {
+  readonly at: number
+  readonly reason: string
+  readonly sample: string
+}
+
+export interface CollectorStats {
+  received: number
+  published: number
+  parseErrors: number
+  oversize: number
+  connectionErrors: number
+  readonly samples: Array<ErrorSample>
+}
+
+const MaxBatch = 1_000
+const MaxSamples = 20
+const SampleBytes = 1_024
+/** Sockets pause above the high-water mark and resume below the low-water mark. */
+const HighWater = 50_000
+const LowWater = 10_000
+
+/** Runs the collector for the scope's lifetime; returns its bound port and live counters. */
+export const run = <E>(spec: CollectorSpec, publish: (batch: ReadonlyArray<NormalizedEvent>) => Effect.Effect<void, E>) =>
+  Effect.gen(function* () {
+    const stats: CollectorStats = { received: 0, published: 0, parseErrors: 0, oversize: 0, connectionErrors: 0, samples: [] }
+    const buffer: Array<NormalizedEvent> = []
+    let paused = false
+    const keepSample = (reason: string, sample: string) => {
+      stats.samples.push({ at: Date.now(), reason, sample: sample.slice(0, SampleBytes) })
+      if (stats.samples.length > MaxSamples) stats.samples.shift()
+    }
+
+    const connector = yield* TcpConnector.listen(spec.connector, {
+      record: (text) => {
+        stats.received++
+        const result = normalizeJson(text, {
+          tenantId: spec.tenantId,
+          collectorId: spec.id,
+          collectorName: spec.name,
+          receivedAt: Date.now(),
+          newId: randomUUID
+        })
+        if (!result.ok) {
+          stats.parseErrors++
+          keepSample(result.reason, text)
+          return
+        }
+        buffer.push(result.event)
+        if (!paused && buffer.length >= HighWater) {
+          paused = true
+          connector.pause()
+        }
+      },
+      oversize: (bytes) => {
+        stats.oversize++
+        keepSample(`record of ${bytes} bytes exceeds the 4 MB limit`, "")
+      },
+      connectionError: (cause) => {
+        stats.connectionErrors++
+        keepSample(`connection error: ${cause.message}`, "")
+      }
+    })
+
+    const flush = Effect.gen(function* () {
+      while (buffer.length > 0) {
+        const batch = buffer.splice(0, MaxBatch)
+        const published = yield* publish(batch).pipe(
+          Effect.as(true),
+          Effect.catchAll((error) =>
+            Effect.sync(() => buffer.unshift(...batch)).pipe(
+              Effect.zipRight(Effect.logWarning(`collector ${spec.id}: publish failed, will retry`, error)),
+              Effect.as(false)
+            )
+          )
+        )
+        if (!published) return
+        stats.published += batch.length
+        if (paused && buffer.length <= LowWater) {
+          paused = false
+          connector.resume()
+        }
+      }
+    })
+    yield* Effect.forkScoped(flush.pipe(Effect.repeat(Schedule.spaced("20 millis"))))
+    yield* Effect.addFinalizer(() => flush)
+    return { port: connector.port, stats }
+  })

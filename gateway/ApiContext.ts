@@ -1,0 +1,35 @@
+// What API routes need from the node: a way to run store effects and the tenant directory.
+import { Effect, Exit, Cause, Option } from "effect"
+import type { Tenant } from "../model/Tenant.ts"
+import type { AlertStore } from "../storage/AlertStore.ts"
+import type { EventStore } from "../storage/EventStore.ts"
+import { ApiError } from "./ApiError.ts"
+import type { TokenRegistry } from "./TokenRegistry.ts"
+
+/** Runs an effect that needs the stores; resolves with its value. */
+export type StoreRunner = <A, E>(effect: Effect.Effect<A, E, AlertStore | EventStore>) => Promise<Exit.Exit<A, E>>
+
+export interface ApiContext {
+  readonly run: StoreRunner
+  readonly tokens: TokenRegistry
+  readonly tenants: ReadonlyArray<Tenant>
+  /** Logs an internal failure that the client sees only as a 500. */
+  readonly logInternal: (message: string, cause: unknown) => void
+}
+
+/** Runs `effect`; domain failures become ApiErrors via `mapError`, anything else a bare 500. */
+export const runOrFail = async <A, E>(
+  context: ApiContext,
+  effect: Effect.Effect<A, E, AlertStore | EventStore>,
+  mapError: (error: E) => ApiError | undefined = () => undefined
+): Promise<A> => {
+  const exit = await context.run(effect)
+  if (Exit.isSuccess(exit)) return exit.value
+  const failure = Cause.failureOption(exit.cause)
+  if (Option.isSome(failure)) {
+    const mapped = mapError(failure.value)
+    if (mapped !== undefined) throw mapped
+  }
+  context.logInternal("request failed", Cause.pretty(exit.cause))
+  throw new ApiError(500, "internal error", "")
+}

@@ -1,0 +1,45 @@
+// The REST API v1 as a fastify app: auth hook, one plugin per area, one error handler that
+// answers `{message, details}` and never leaks internals.
+import Fastify, { type FastifyInstance } from "fastify"
+import type { ApiContext } from "./ApiContext.ts"
+import { ApiError } from "./ApiError.ts"
+import { authenticate } from "./Auth.ts"
+import { alertsRoutes } from "./routes/alerts.ts"
+import { eventsRoutes } from "./routes/events.ts"
+
+/** Registers /api/v1 on `app` (used by the API server and by the console's same-origin API). */
+export const registerApi = async (app: FastifyInstance, context: ApiContext): Promise<void> => {
+  await app.register(
+    async (api) => {
+      api.addHook("onRequest", async (request) => {
+        request.principal = authenticate(context.tokens, request)
+      })
+      await api.register(alertsRoutes(context))
+      await api.register(eventsRoutes(context))
+    },
+    { prefix: "/api/v1" }
+  )
+}
+
+/** Maps every error to the KUMA body; validation errors are 400 with the validator's words. */
+export const installErrorHandler = (app: FastifyInstance, context: ApiContext): void => {
+  app.setErrorHandler((error: unknown, _request, reply) => {
+    if (error instanceof ApiError) return reply.status(error.statusCode).send({ message: error.message, details: error.details })
+    const fastifyError = error as { validation?: unknown; statusCode?: number; message?: string }
+    if (fastifyError.validation !== undefined) return reply.status(400).send({ message: "invalid request", details: fastifyError.message ?? "" })
+    if (typeof fastifyError.statusCode === "number" && fastifyError.statusCode < 500) {
+      return reply.status(fastifyError.statusCode).send({ message: fastifyError.message ?? "bad request", details: "" })
+    }
+    context.logInternal("unhandled API error", error)
+    return reply.status(500).send({ message: "internal error", details: "" })
+  })
+  app.setNotFoundHandler((_request, reply) => reply.status(404).send({ message: "not found", details: "" }))
+}
+
+/** Builds the API app (not listening yet). */
+export const buildApiServer = async (context: ApiContext): Promise<FastifyInstance> => {
+  const app = Fastify({ logger: false, bodyLimit: 4 * 1024 * 1024 })
+  installErrorHandler(app, context)
+  await registerApi(app, context)
+  return app
+}

@@ -1,0 +1,51 @@
+// How a correlation event makes or extends an alert (SPEC §5), as pure functions: while an
+// alert is new it absorbs later firings of its rule and group, up to the event limit.
+import { MaxEventsPerAlert, type Alert } from "./Alert.ts"
+import type { NormalizedEvent } from "./Event.ts"
+import type { AlertId, CorrelatorId } from "./Ids.ts"
+
+/** The group a correlation event belongs to. */
+export interface FiringGroup {
+  readonly correlatorId: CorrelatorId
+  readonly ruleId: string
+  readonly groupKey: string
+}
+
+const baseIdsOf = (event: NormalizedEvent): ReadonlyArray<string> => event.BaseEventIDs ?? []
+
+/** Opens an alert whose ID is the correlation event's, so replaying the event finds it. */
+export const openAlert = (event: NormalizedEvent, group: FiringGroup, now: number): Alert => ({
+  id: event.ID as AlertId,
+  tenantID: event.TenantID,
+  name: event.CorrelationRuleName ?? event.Name ?? group.ruleId,
+  correlatorID: group.correlatorId,
+  correlationRuleID: group.ruleId,
+  groupKey: group.groupKey,
+  groupedBy: event.GroupedBy ?? [],
+  status: "new",
+  priority: event.Priority ?? 1,
+  firstSeen: event.StartTime ?? event.Timestamp,
+  lastSeen: event.EndTime ?? event.Timestamp,
+  updatedAt: now,
+  correlationEventIDs: [event.ID],
+  baseEventIDs: baseIdsOf(event).slice(0, MaxEventsPerAlert)
+})
+
+/** True when `alert` may absorb `event`: still new, and the event limit not reached. */
+export const canExtend = (alert: Alert, event: NormalizedEvent): boolean =>
+  alert.status === "new" &&
+  alert.correlationEventIDs.length + alert.baseEventIDs.length + 1 + baseIdsOf(event).length <= MaxEventsPerAlert
+
+/** True when `event` is already part of `alert` (a redelivery). */
+export const alreadyContains = (alert: Alert, event: NormalizedEvent): boolean => alert.correlationEventIDs.includes(event.ID)
+
+/** Adds a later firing of the same group to the alert. */
+export const extendAlert = (alert: Alert, event: NormalizedEvent, now: number): Alert => ({
+  ...alert,
+  priority: Math.max(alert.priority, event.Priority ?? 1),
+  firstSeen: Math.min(alert.firstSeen, event.StartTime ?? event.Timestamp),
+  lastSeen: Math.max(alert.lastSeen, event.EndTime ?? event.Timestamp),
+  updatedAt: now,
+  correlationEventIDs: [...alert.correlationEventIDs, event.ID],
+  baseEventIDs: [...alert.baseEventIDs, ...baseIdsOf(event)]
+})

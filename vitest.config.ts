@@ -1,0 +1,16 @@
+// One test run: unit tests beside the code, integration and end-to-end tests under test/.
+// The global setup starts the real NATS cluster and Cassandra node (ops/) before any test.
+import { defineConfig } from "vitest/config"
+
+export default defineConfig({
+  test: {
+    include: ["{actors,model,collector,cluster,storage,gateway,test}/**/*.test.ts"],
+    globalSetup: ["test/setup/services.ts"],
+    testTimeout: 60_000,
+    hookTimeout: 240_000,
+    // Two cores: integration files share one NATS cluster and one Cassandra node.
+    maxWorkers: 2,
+    minWorkers: 1,
+    reporters: ["default"]
+  }
+})

@@ -125,17 +125,31 @@ export const make = (config: NatsConfig) =>
         const runtime = yield* Effect.runtime<R>()
         const runHandler = Runtime.runPromiseExit(runtime)
 
-        // The pull loop is plain async code: a batch is whatever has arrived, up to maxBatch.
+        // The pull loop is plain async code: a batch is whatever has already arrived, up to
+        // maxBatch. A read that would wait is carried over as the start of the next batch
+        // (the iterator's pending count is not exact enough to decide that up front).
+        const NothingBuffered = Symbol("NothingBuffered")
+        const afterBufferedMessages = () => new Promise<typeof NothingBuffered>((resolve) => setImmediate(() => resolve(NothingBuffered)))
         const pump = async (): Promise<void> => {
           const iterator = messages[Symbol.asyncIterator]()
+          let carried: Promise<IteratorResult<JsMsg>> | undefined
           while (true) {
-            const first = await iterator.next()
+            const first = await (carried ?? iterator.next())
+            carried = undefined
             if (first.done === true) return
             const batch: Array<JsMsg> = [first.value]
-            while (batch.length < spec.maxBatch && messages.getPending() > 0) {
-              const next = await iterator.next()
-              if (next.done === true) break
-              batch.push(next.value)
+            while (batch.length < spec.maxBatch) {
+              const next = iterator.next()
+              const arrived = await Promise.race([next, afterBufferedMessages()])
+              if (arrived === NothingBuffered) {
+                carried = next
+                break
+              }
+              if (arrived.done === true) {
+                carried = next
+                break
+              }
+              batch.push(arrived.value)
             }
             stats.delivered += batch.length
             const records: Array<A> = []

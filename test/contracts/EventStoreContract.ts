@@ -1,0 +1,112 @@
+// The EventStore contract: embedded (DuckDB) and Cassandra must behave the same.
+import { describe, expect, layer } from "@effect/vitest"
+import { Effect, Layer } from "effect"
+import { randomUUID } from "node:crypto"
+import type { NormalizedEvent } from "../../model/Event.ts"
+import { TenantId } from "../../model/Ids.ts"
+import { EventStore, type EventQuery } from "../../storage/EventStore.ts"
+import { uniqueSuffix } from "../support/testIds.ts"
+
+const baseTime = Date.parse("2026-03-01T10:00:00Z")
+
+const event = (tenant: TenantId, offsetMillis: number, fields: Partial<NormalizedEvent> = {}): NormalizedEvent => ({
+  ID: randomUUID(),
+  Timestamp: baseTime + offsetMillis,
+  TenantID: tenant,
+  Type: 1,
+  ...fields
+})
+
+const query = (tenantIds: ReadonlyArray<TenantId>, overrides: Partial<EventQuery> = {}): EventQuery => ({
+  tenantIds,
+  from: baseTime - 3_600_000,
+  to: baseTime + 3_600_000,
+  filter: { and: [] },
+  limit: 1_000,
+  order: "desc",
+  ...overrides
+})
+
+export const eventStoreContract = (name: string, storeLayer: Layer.Layer<EventStore, unknown>) =>
+  describe(`EventStore contract: ${name}`, () => {
+    layer(storeLayer, { timeout: "120 seconds", excludeTestServices: true })((it) => {
+      it.effect("writes events and finds them by tenant and period, newest first", () =>
+        Effect.gen(function* () {
+          const store = yield* EventStore
+          const tenant = TenantId.make(`t${uniqueSuffix()}`)
+          // Spread over three minutes so several time buckets are involved.
+          const written = [event(tenant, 0), event(tenant, 61_000), event(tenant, 125_000)]
+          yield* store.write(written)
+          const found = yield* store.search(query([tenant]))
+          expect(found.map((e) => e.ID)).toEqual([written[2]!.ID, written[1]!.ID, written[0]!.ID])
+          const ascending = yield* store.search(query([tenant], { order: "asc" }))
+          expect(ascending.map((e) => e.ID)).toEqual(written.map((e) => e.ID))
+        }).pipe(Effect.orDie))
+
+      it.effect("rewriting an event with the same ID keeps one row (idempotent writes)", () =>
+        Effect.gen(function* () {
+          const store = yield* EventStore
+          const tenant = TenantId.make(`t${uniqueSuffix()}`)
+          const once = event(tenant, 1_000, { Name: "login" })
+          yield* store.write([once])
+          yield* store.write([once, once])
+          const found = yield* store.search(query([tenant]))
+          expect(found).toHaveLength(1)
+          expect(found[0]).toEqual(once)
+        }).pipe(Effect.orDie))
+
+      it.effect("a search sees only the tenants it names", () =>
+        Effect.gen(function* () {
+          const store = yield* EventStore
+          const mine = TenantId.make(`t${uniqueSuffix()}`)
+          const theirs = TenantId.make(`t${uniqueSuffix()}`)
+          yield* store.write([event(mine, 0), event(theirs, 0), event(theirs, 10)])
+          const found = yield* store.search(query([mine]))
+          expect(found.map((e) => e.TenantID)).toEqual([mine])
+          const both = yield* store.search(query([mine, theirs]))
+          expect(both).toHaveLength(3)
+          expect(yield* store.search(query([]))).toEqual([])
+        }).pipe(Effect.orDie))
+
+      it.effect("applies the period (inclusive), the filter and the limit", () =>
+        Effect.gen(function* () {
+          const store = yield* EventStore
+          const tenant = TenantId.make(`t${uniqueSuffix()}`)
+          const events = Array.from({ length: 20 }, (_, i) =>
+            event(tenant, i * 1_000, { SourceAddress: i % 2 === 0 ? "10.0.0.1" : "10.0.0.2", SourcePort: 1000 + i })
+          )
+          yield* store.write(events)
+          const inPeriod = yield* store.search(query([tenant], { from: baseTime + 5_000, to: baseTime + 9_000 }))
+          expect(inPeriod.map((e) => e.SourcePort)).toEqual([1009, 1008, 1007, 1006, 1005])
+          const filtered = yield* store.search(query([tenant], { filter: { and: [{ field: "SourceAddress", op: "=", value: "10.0.0.2" }, { field: "SourcePort", op: ">=", value: 1015 }] } }))
+          expect(filtered.map((e) => e.SourcePort)).toEqual([1019, 1017, 1015])
+          const limited = yield* store.search(query([tenant], { limit: 3, order: "asc" }))
+          expect(limited.map((e) => e.SourcePort)).toEqual([1000, 1001, 1002])
+        }).pipe(Effect.orDie))
+
+      it.effect("keeps every field of the normalized event", () =>
+        Effect.gen(function* () {
+          const store = yield* EventStore
+          const tenant = TenantId.make(`t${uniqueSuffix()}`)
+          const rich = event(tenant, 500, {
+            Type: 2,
+            Extra: { "agent.version": "1.2" },
+            BaseEventIDs: [randomUUID(), randomUUID()],
+            BaseEventCount: 2,
+            GroupedBy: ["SourceAddress"],
+            BytesIn: 12.5,
+            Raw: "{\"quote\":\"'\"}"
+          })
+          yield* store.write([rich])
+          expect(yield* store.search(query([tenant]))).toEqual([rich])
+        }).pipe(Effect.orDie))
+
+      it.effect("fails a search whose filter names an unknown field with an EventStoreError", () =>
+        Effect.gen(function* () {
+          const store = yield* EventStore
+          const error = yield* store.search(query([TenantId.make("x")], { filter: { field: "NoSuchField", op: "=", value: 1 } })).pipe(Effect.flip)
+          expect(error._tag).toBe("EventStoreError")
+          expect(error.message).toContain("NoSuchField")
+        }))
+    })
+  })

@@ -1,0 +1,41 @@
+// Layers on the real test services started by the global setup: a NATS bus, and Cassandra
+// stores in a keyspace of their own that is dropped when the layer is released.
+import cassandra from "cassandra-driver"
+import { Effect, Layer } from "effect"
+import { inject } from "vitest"
+import * as NatsEventBus from "../../cluster/bus/NatsEventBus.ts"
+import * as CassandraAlertStore from "../../storage/cassandra/CassandraAlertStore.ts"
+import * as CassandraClient from "../../storage/cassandra/CassandraClient.ts"
+import * as CassandraEventStore from "../../storage/cassandra/CassandraEventStore.ts"
+import { uniqueSuffix } from "./testIds.ts"
+
+export const natsConfig = (): NatsEventBus.NatsConfig => ({ servers: inject("natsServers"), replicas: 3, connectionName: `corvus-test-${uniqueSuffix()}` })
+
+export const natsBus = () => NatsEventBus.layer(natsConfig())
+
+export const cassandraConfig = (): CassandraClient.CassandraConfig => ({
+  contactPoints: inject("cassandraContactPoints"),
+  localDataCenter: "datacenter1",
+  keyspace: `corvus_test_${uniqueSuffix()}`,
+  replicationFactor: 1
+})
+
+const dropKeyspace = (config: CassandraClient.CassandraConfig) =>
+  Layer.scopedDiscard(
+    Effect.addFinalizer(() =>
+      Effect.promise(async () => {
+        const client = new cassandra.Client({ contactPoints: [...config.contactPoints], localDataCenter: config.localDataCenter })
+        try {
+          await client.execute(`DROP KEYSPACE IF EXISTS ${config.keyspace}`)
+        } finally {
+          await client.shutdown()
+        }
+      }).pipe(Effect.ignore)
+    )
+  )
+
+/** The Cassandra session of a fresh keyspace, dropped on release. */
+export const cassandraSession = (config = cassandraConfig()) => Layer.merge(CassandraClient.layer(config), dropKeyspace(config))
+
+export const cassandraStores = (config = cassandraConfig()) =>
+  Layer.merge(CassandraEventStore.layer, CassandraAlertStore.layer).pipe(Layer.provide(cassandraSession(config)))

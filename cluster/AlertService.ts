@@ -6,7 +6,7 @@ import type { AlertId } from "../model/Ids.ts"
 import { alreadyContains, canExtend, extendAlert, openAlert } from "../model/AlertLifecycle.ts"
 import { AlertStore } from "../storage/AlertStore.ts"
 import { EventBus } from "./EventBus.ts"
-import { CorrelationsTopic, Durables } from "./Topics.ts"
+import { Topics } from "./Topics.ts"
 
 /** Applies one correlation to the alert store. */
 export const record = (correlation: Correlation) =>
@@ -29,7 +29,8 @@ export const record = (correlation: Correlation) =>
 /** Starts the durable alert consumer in the current scope. */
 export const start = Effect.gen(function* () {
   const bus = yield* EventBus
-  return yield* bus.consume(CorrelationsTopic, { durable: Durables.alerts, filterSubjects: [], maxBatch: 100 }, (batch) =>
+  const topics = yield* Topics
+  return yield* bus.consume(topics.correlations, { durable: topics.durables.alerts, filterSubjects: [], maxBatch: 100 }, (batch) =>
     Effect.forEach(batch, record, { discard: true })
   )
 })

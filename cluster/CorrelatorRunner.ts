@@ -5,7 +5,7 @@ import { Effect } from "effect"
 import { CorrelatorEngine } from "../actors/CorrelatorEngine.ts"
 import type { CorrelatorSpec } from "../model/Rule.ts"
 import { EventBus } from "./EventBus.ts"
-import { CorrelationsTopic, Durables, EventsTopic, sourceSubject } from "./Topics.ts"
+import { Topics } from "./Topics.ts"
 
 /** How far stream time moves between passivation sweeps. */
 const SweepEveryMillis = 1_000
@@ -13,11 +13,12 @@ const SweepEveryMillis = 1_000
 export const start = (spec: CorrelatorSpec) =>
   Effect.gen(function* () {
     const bus = yield* EventBus
+    const topics = yield* Topics
     const engine = new CorrelatorEngine(spec)
     let sweptAt = Number.NEGATIVE_INFINITY
     const stats = yield* bus.consume(
-      EventsTopic,
-      { durable: Durables.correlator(spec.id), filterSubjects: spec.sources.map(sourceSubject), maxBatch: 500 },
+      topics.events,
+      { durable: topics.durables.correlator(spec.id), filterSubjects: spec.sources.map(topics.sourceSubject), maxBatch: 500 },
       (batch) =>
         Effect.gen(function* () {
           const correlations = engine.processBatch(batch.map((record) => record.event))
@@ -25,7 +26,7 @@ export const start = (spec: CorrelatorSpec) =>
             engine.advanceTo(engine.streamTime)
             sweptAt = engine.streamTime
           }
-          yield* bus.publish(CorrelationsTopic, correlations)
+          yield* bus.publish(topics.correlations, correlations)
         })
     )
     return { engine, stats }

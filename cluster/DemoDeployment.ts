@@ -2,18 +2,16 @@
 // their own collectors; the main tenant's SOC correlator watches both for password guessing.
 import type { DeploymentEncoded } from "../model/Deployment.ts"
 
-/** Ports of the demo collectors, beside KUMA's console (7220) and API (7223) defaults. */
-export const DemoCollectorPorts = { acme: 7241, globex: 7242 } as const
-
-export const demoDeployment = (host: string, ports: { acme: number; globex: number } = DemoCollectorPorts): DeploymentEncoded => ({
+/** The demo deployment; its collectors listen on `firstPort` and the next port. */
+export const demoDeployment = (host: string, firstPort: number): DeploymentEncoded => ({
   tenants: [
     { id: "main", name: "Main", main: true },
     { id: "acme", name: "Acme Corp", main: false },
     { id: "globex", name: "Globex", main: false }
   ],
   collectors: [
-    { id: "acme-gw", tenantId: "acme", name: "Acme perimeter", connector: { kind: "tcp", host, port: ports.acme }, normalizer: "json" },
-    { id: "globex-gw", tenantId: "globex", name: "Globex perimeter", connector: { kind: "tcp", host, port: ports.globex }, normalizer: "json" }
+    { id: "acme-gw", tenantId: "acme", name: "Acme perimeter", connector: { kind: "tcp", host, port: firstPort }, normalizer: "json" },
+    { id: "globex-gw", tenantId: "globex", name: "Globex perimeter", connector: { kind: "tcp", host, port: firstPort + 1 }, normalizer: "json" }
   ],
   correlators: [
     {

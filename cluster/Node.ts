@@ -18,7 +18,7 @@ import type { NodeMode } from "./control/NodeStatus.ts"
 import * as CorrelatorRunner from "./CorrelatorRunner.ts"
 import { EventBus } from "./EventBus.ts"
 import * as StorageWriter from "./StorageWriter.ts"
-import { EventsTopic } from "./Topics.ts"
+import { Topics } from "./Topics.ts"
 
 export interface NodeOptions {
   readonly nodeId: string
@@ -61,6 +61,7 @@ const urlOf = (host: string, port: number) => `http://${host.includes(":") ? `[$
 export const run = (deployment: Deployment, options: NodeOptions) =>
   Effect.gen(function* () {
     const bus = yield* EventBus
+    const topics = yield* Topics
     const startedAt = Date.now()
     const startedAtMonotonic = performance.now()
 
@@ -70,7 +71,7 @@ export const run = (deployment: Deployment, options: NodeOptions) =>
 
     const collectorPorts = new Map<CollectorId, number>()
     const collectors = yield* Effect.forEach(deployment.collectors, (spec) =>
-      Collector.run(spec, (events) => bus.publish(EventsTopic, events.map((event) => ({ collectorId: spec.id, event })))).pipe(
+      Collector.run(spec, (events) => bus.publish(topics.events, events.map((event) => ({ collectorId: spec.id, event })))).pipe(
         Effect.tap((running) => Effect.sync(() => collectorPorts.set(spec.id, running.port)))
       )
     )

@@ -5,6 +5,8 @@ import { Config, type Redacted } from "effect"
 export interface NodeConfig {
   readonly mode: "embedded" | "cluster"
   readonly nodeId: string
+  /** Names the cluster's streams and subjects, so clusters can share a NATS. */
+  readonly clusterName: string
   /** Address the API, console, control and demo collectors bind (loopback by default). */
   readonly host: string
   readonly apiPort: number
@@ -17,6 +19,8 @@ export interface NodeConfig {
   readonly deploymentFile: string | undefined
   /** Whether the demo generator feeds the demo collectors. */
   readonly demo: boolean
+  /** First port of the demo deployment's collectors (one per demo tenant, consecutive). */
+  readonly demoCollectorPort: number
   readonly natsServers: ReadonlyArray<string>
   readonly natsReplicas: number
   readonly cassandraContactPoints: ReadonlyArray<string>
@@ -34,6 +38,7 @@ const list = (name: string, fallback: string) =>
 export const NodeConfig: Config.Config<NodeConfig> = Config.all({
   mode: Config.literal("embedded", "cluster")("CORVUS_MODE").pipe(Config.withDefault("embedded" as const), Config.withDescription("embedded: one process, no servers; cluster: NATS + Cassandra")),
   nodeId: Config.string("CORVUS_NODE_ID").pipe(Config.withDefault("node-1")),
+  clusterName: Config.string("CORVUS_CLUSTER_NAME").pipe(Config.withDefault("corvus")),
   host: Config.string("CORVUS_HOST").pipe(Config.withDefault("127.0.0.1")),
   apiPort: Config.port("CORVUS_API_PORT").pipe(Config.withDefault(7223)),
   consolePort: Config.port("CORVUS_CONSOLE_PORT").pipe(Config.withDefault(7220)),
@@ -42,6 +47,7 @@ export const NodeConfig: Config.Config<NodeConfig> = Config.all({
   dataDir: Config.string("CORVUS_DATA_DIR").pipe(Config.withDefault(".corvus/data")),
   deploymentFile: Config.option(Config.string("CORVUS_DEPLOYMENT")).pipe(Config.map((value) => (value._tag === "Some" ? value.value : undefined))),
   demo: Config.boolean("CORVUS_DEMO").pipe(Config.withDefault(true)),
+  demoCollectorPort: Config.port("CORVUS_DEMO_COLLECTOR_PORT").pipe(Config.withDefault(7241)),
   natsServers: list("CORVUS_NATS_URL", "nats://127.0.0.1:14222,nats://127.0.0.1:14223,nats://127.0.0.1:14224"),
   natsReplicas: Config.integer("CORVUS_NATS_REPLICAS").pipe(Config.withDefault(3)),
   cassandraContactPoints: list("CORVUS_CASSANDRA_CONTACT_POINTS", "127.0.0.1:19042"),

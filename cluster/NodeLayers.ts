@@ -15,22 +15,24 @@ import type { EventStore } from "../storage/EventStore.ts"
 import type { BusError, EventBus } from "./EventBus.ts"
 import * as EmbeddedEventBus from "./bus/EmbeddedEventBus.ts"
 import * as NatsEventBus from "./bus/NatsEventBus.ts"
+import * as Topics from "./Topics.ts"
 
 /** The ports every node needs. */
-export type NodePorts = EventBus | EventStore | AlertStore
+export type NodePorts = EventBus | EventStore | AlertStore | Topics.Topics
 
 /** Embedded stores in `dataDir` (":memory:" keeps nothing) and the in-process bus. */
 export const embedded = (dataDir: string): Layer.Layer<NodePorts, DuckDb.DuckDbError> => {
   const path = dataDir === ":memory:" ? dataDir : (mkdirSync(dataDir, { recursive: true }), join(dataDir, "corvus.duckdb"))
   const stores = Layer.merge(DuckDbEventStore.layerEmbedded, DuckDbAlertStore.layerEmbedded).pipe(Layer.provide(DuckDb.layer(path)))
-  return Layer.merge(stores, EmbeddedEventBus.layerEmbedded)
+  return Layer.mergeAll(stores, EmbeddedEventBus.layerEmbedded, Topics.layer("embedded"))
 }
 
 /** JetStream and Cassandra. */
 export const cluster = (
+  clusterName: string,
   nats: NatsEventBus.NatsConfig,
   cassandra: CassandraClient.CassandraConfig
 ): Layer.Layer<NodePorts, BusError | CassandraError> => {
   const stores = Layer.merge(CassandraEventStore.layer, CassandraAlertStore.layer).pipe(Layer.provide(CassandraClient.layer(cassandra)))
-  return Layer.merge(stores, NatsEventBus.layer(nats))
+  return Layer.mergeAll(stores, NatsEventBus.layer(nats), Topics.layer(clusterName))
 }

@@ -3,7 +3,7 @@
 import { Effect } from "effect"
 import { EventStore } from "../storage/EventStore.ts"
 import { EventBus } from "./EventBus.ts"
-import { CorrelationsTopic, Durables, EventsTopic } from "./Topics.ts"
+import { Topics } from "./Topics.ts"
 
 const MaxBatch = 1_000
 
@@ -11,12 +11,13 @@ const MaxBatch = 1_000
 export const start = Effect.gen(function* () {
   const bus = yield* EventBus
   const store = yield* EventStore
-  const events = yield* bus.consume(EventsTopic, { durable: Durables.storage, filterSubjects: [], maxBatch: MaxBatch }, (batch) =>
+  const topics = yield* Topics
+  const events = yield* bus.consume(topics.events, { durable: topics.durables.storage, filterSubjects: [], maxBatch: MaxBatch }, (batch) =>
     store.write(batch.map((record) => record.event))
   )
   const correlations = yield* bus.consume(
-    CorrelationsTopic,
-    { durable: Durables.correlationStorage, filterSubjects: [], maxBatch: MaxBatch },
+    topics.correlations,
+    { durable: topics.durables.correlationStorage, filterSubjects: [], maxBatch: MaxBatch },
     (batch) => store.write(batch.map((record) => record.event))
   )
   return { events, correlations }

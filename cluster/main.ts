@@ -18,7 +18,7 @@ const version = (JSON.parse(readFileSync(new URL("../package.json", import.meta.
 
 const program = Effect.gen(function* () {
   const config = yield* NodeConfig
-  const deployment = config.deploymentFile !== undefined ? yield* loadDeployment(config.deploymentFile) : yield* decodeDeployment(demoDeployment(config.host))
+  const deployment = config.deploymentFile !== undefined ? yield* loadDeployment(config.deploymentFile) : yield* decodeDeployment(demoDeployment(config.host, config.demoCollectorPort))
   const generated = config.adminToken === undefined
   const adminToken = config.adminToken !== undefined ? Redacted.value(config.adminToken) : randomBytes(24).toString("base64url")
   const tokens = new TokenRegistry()
@@ -28,6 +28,7 @@ const program = Effect.gen(function* () {
     config.mode === "embedded"
       ? NodeLayers.embedded(config.dataDir)
       : NodeLayers.cluster(
+          config.clusterName,
           { servers: config.natsServers, replicas: config.natsReplicas, connectionName: `corvus-${config.nodeId}` },
           {
             contactPoints: config.cassandraContactPoints,

@@ -1,8 +1,6 @@
 // The port contracts against the real services: NATS JetStream (3 nodes) and Cassandra.
 import { afterAll } from "vitest"
-import { jetstreamManager } from "@nats-io/jetstream"
-import { connect } from "@nats-io/transport-node"
-import { inject } from "vitest"
+import { deleteStreams } from "../support/natsCleanup.ts"
 import * as CassandraAlertStore from "../../storage/cassandra/CassandraAlertStore.ts"
 import * as CassandraEventStore from "../../storage/cassandra/CassandraEventStore.ts"
 import { Layer } from "effect"
@@ -16,12 +14,4 @@ eventStoreContract("Cassandra", CassandraEventStore.layer.pipe(Layer.provide(cas
 alertStoreContract("Cassandra", CassandraAlertStore.layer.pipe(Layer.provide(cassandraSession())))
 
 // The contract's streams are throwaway; leave the shared cluster as we found it.
-afterAll(async () => {
-  const connection = await connect({ servers: inject("natsServers") })
-  try {
-    const manager = await jetstreamManager(connection)
-    for await (const name of manager.streams.names()) if (name.startsWith("CONTRACT_")) await manager.streams.delete(name)
-  } finally {
-    await connection.close()
-  }
-})
+afterAll(() => deleteStreams("CONTRACT_"))

@@ -1,0 +1,80 @@
+// `npm start` as a newcomer runs it: one process on the embedded layers prints the console and
+// API addresses and a generated admin token, and demo alerts appear within a minute.
+import { spawn, type ChildProcess } from "node:child_process"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { afterAll, describe, expect, it } from "vitest"
+import { apiGet } from "../support/api.ts"
+import { freePort } from "../support/freePort.ts"
+
+const root = fileURLToPath(new URL("../../", import.meta.url))
+const children: Array<ChildProcess> = []
+const dataDirs: Array<string> = []
+
+afterAll(() => {
+  for (const child of children) child.kill("SIGKILL")
+  for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true })
+})
+
+const waitFor = async <A>(probe: () => Promise<A | undefined>, timeoutMillis: number, what: string): Promise<A> => {
+  const deadline = Date.now() + timeoutMillis
+  for (;;) {
+    const value = await probe().catch(() => undefined)
+    if (value !== undefined) return value
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMillis} ms`)
+    await new Promise((resolve) => setTimeout(resolve, 250))
+  }
+}
+
+describe("npm start (single node, embedded layers)", () => {
+  it("prints the addresses and a generated admin token, serves the console, and shows demo alerts within a minute", async () => {
+    const [api, console_, control, collectors] = await Promise.all([freePort(), freePort(), freePort(), freePort()])
+    const dataDir = mkdtempSync(join(tmpdir(), "corvus-start-"))
+    dataDirs.push(dataDir)
+    const startedAt = Date.now()
+    const child = spawn(process.execPath, ["--import", "tsx", "cluster/main.ts"], {
+      cwd: root,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: process.env.HOME ?? "",
+        CORVUS_API_PORT: String(api),
+        CORVUS_CONSOLE_PORT: String(console_),
+        CORVUS_CONTROL_PORT: String(control),
+        CORVUS_DEMO_COLLECTOR_PORT: String(collectors),
+        CORVUS_DATA_DIR: dataDir
+      }
+    })
+    children.push(child)
+    let output = ""
+    child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()))
+    child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()))
+
+    const token = await waitFor(async () => /admin token[^:]*: (\S+)/.exec(output)?.[1], 60_000, `the banner (output so far:\n${output})`)
+    expect(output).toContain(`http://127.0.0.1:${console_}/`)
+    expect(output).toContain(`http://127.0.0.1:${api}/api/v1/`)
+    expect(token.length).toBeGreaterThanOrEqual(24)
+
+    const page = await fetch(`http://127.0.0.1:${console_}/`)
+    expect(page.status).toBe(200)
+    expect(await page.text()).toContain("<title>Corvus console</title>")
+
+    const denied = await apiGet<{ message: string }>(`http://127.0.0.1:${api}`, "/api/v1/alerts", "not-the-token")
+    expect(denied.status).toBe(403)
+
+    const alerts = await waitFor(
+      async () => {
+        const response = await apiGet<Array<{ tenantID: string; name: string }>>(`http://127.0.0.1:${api}`, "/api/v1/alerts", token)
+        return response.status === 200 && response.body.length > 0 ? response.body : undefined
+      },
+      60_000 - (Date.now() - startedAt),
+      "a demo alert"
+    )
+    expect(alerts.some((alert) => alert.tenantID === "main" && alert.name === "Password guessing from one address")).toBe(true)
+    child.kill("SIGTERM")
+    const exitCode = await new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
+    expect(exitCode === 0 || exitCode === null || exitCode === 130 || exitCode === 143).toBe(true)
+  }, 90_000)
+})

@@ -32,7 +32,9 @@ export const buildCorrelationEvent = (
   }
   return {
     ...(event as Partial<NormalizedEvent>),
-    ID: deterministicId([correlator.id, rule.id, firing.groupKey, firing.windowStartsAt]),
+    // The window is named by its start and its first event: a group that fires and reopens
+    // in the same millisecond still gets a new ID, and a replay of the same events the same one.
+    ID: deterministicId([correlator.id, rule.id, firing.groupKey, firing.windowStartsAt, firing.baseEventIds[0] ?? ""]),
     Timestamp: firing.endTime,
     TenantID: correlator.tenantId,
     Type: EventType.Correlation,

@@ -189,7 +189,7 @@ describe("CorrelatorEngine correlation event", () => {
     expect(correlation!.ruleId).toBe("brute-force")
     expect(correlation!.groupKey).toBe(groupKeyOf(events[0]!, ["SourceAddress", "DestinationUserName"]))
     expect(correlation!.event).toEqual({
-      ID: deterministicId(["correlator-1", "brute-force", correlation!.groupKey, t0 + 5_000]),
+      ID: deterministicId(["correlator-1", "brute-force", correlation!.groupKey, t0 + 5_000, events[0]!.ID]),
       Timestamp: t0 + 9_000,
       TenantID: "tenant-3",
       Type: 2,
@@ -537,12 +537,22 @@ describe("CorrelatorEngine property", () => {
           }))
           expect(actual).toEqual(expected.map(({ firedAt: _firedAt, ...firing }) => firing))
           for (const correlation of fired) {
-            expect(correlation.event.ID).toBe(deterministicId([correlatorId, "brute-force", correlation.groupKey, correlation.event.StartTime!]))
+            expect(correlation.event.ID).toBe(deterministicId([correlatorId, "brute-force", correlation.groupKey, correlation.event.StartTime!, correlation.event.BaseEventIDs![0]!]))
             expect(correlation.event.TenantID).toBe("main")
           }
         }
       ),
       { numRuns: 500 }
     )
+  })
+})
+
+describe("correlation event IDs (regression)", () => {
+  it("two firings of one group opening in the same millisecond get different IDs", () => {
+    const engine = engineFor(makeRule({ selectors: [{ filter: { and: [] }, threshold: 1 }] }))
+    const event = (): NormalizedEvent => ({ ID: crypto.randomUUID(), Timestamp: 1_000, TenantID: tenant2, Type: 1, SourceAddress: "10.0.0.1" })
+    const out = engine.processBatch([event(), event()])
+    expect(out).toHaveLength(2)
+    expect(out[0]!.event.ID).not.toBe(out[1]!.event.ID)
   })
 })

@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto"
 import type { CollectorSpec } from "../model/Collector.ts"
 import type { NormalizedEvent } from "../model/Event.ts"
 import * as TcpConnector from "./connectors/TcpConnector.ts"
-import { normalizeJson } from "./normalizers/JsonNormalizer.ts"
+import { normalizeJson, type NormalizeContext, type NormalizeResult } from "./normalizers/JsonNormalizer.ts"
 
 /** A bad record kept for the operator. */
 export interface ErrorSample {
@@ -31,6 +31,15 @@ const SampleBytes = 1_024
 const HighWater = 50_000
 const LowWater = 10_000
 
+/** A normalizer that throws has a bug; the record still becomes a counted error, not a crash. */
+const normalizeSafely = (text: string, context: NormalizeContext): NormalizeResult => {
+  try {
+    return normalizeJson(text, context)
+  } catch (cause) {
+    return { ok: false, reason: `normalizer failed: ${String(cause)}` }
+  }
+}
+
 /** Runs the collector for the scope's lifetime; returns its bound port and live counters. */
 export const run = <E>(spec: CollectorSpec, publish: (batch: ReadonlyArray<NormalizedEvent>) => Effect.Effect<void, E>) =>
   Effect.gen(function* () {
@@ -45,7 +54,7 @@ export const run = <E>(spec: CollectorSpec, publish: (batch: ReadonlyArray<Norma
     const connector = yield* TcpConnector.listen(spec.connector, {
       record: (text) => {
         stats.received++
-        const result = normalizeJson(text, {
+        const result = normalizeSafely(text, {
           tenantId: spec.tenantId,
           collectorId: spec.id,
           collectorName: spec.name,

@@ -105,11 +105,11 @@ describe("openAlert", () => {
     expect(alert.baseEventIDs).toEqual([])
   })
 
-  it("keeps at most MaxEventsPerAlert base event IDs", () => {
+  it("keeps at most MaxEventsPerAlert events, the correlation event counted", () => {
     expect(MaxEventsPerAlert).toBe(10_000)
     const alert = openAlert(correlationEvent({ BaseEventIDs: baseIds(MaxEventsPerAlert + 50) }), group, 0)
-    expect(alert.baseEventIDs).toHaveLength(MaxEventsPerAlert)
-    expect(alert.baseEventIDs[MaxEventsPerAlert - 1]).toBe(`base-${MaxEventsPerAlert - 1}`)
+    expect(alert.baseEventIDs).toHaveLength(MaxEventsPerAlert - 1)
+    expect(alert.baseEventIDs[MaxEventsPerAlert - 2]).toBe(`base-${MaxEventsPerAlert - 2}`)
   })
 })
 
@@ -194,5 +194,12 @@ describe("alreadyContains", () => {
     const alert = openAlert(first, group, 0)
     const baseId = first.BaseEventIDs![0]!
     expect(alreadyContains(alert, correlationEvent({ ID: baseId }))).toBe(false)
+  })
+})
+
+describe("the alert event limit (regression)", () => {
+  it("an alert opened by a huge firing holds at most MaxEventsPerAlert events, the correlation event included", () => {
+    const opened = openAlert(correlationEvent({ BaseEventIDs: baseIds(MaxEventsPerAlert + 5) }), group, 1)
+    expect(opened.correlationEventIDs.length + opened.baseEventIDs.length).toBe(MaxEventsPerAlert)
   })
 })

@@ -28,7 +28,8 @@ export const openAlert = (event: NormalizedEvent, group: FiringGroup, now: numbe
   lastSeen: event.EndTime ?? event.Timestamp,
   updatedAt: now,
   correlationEventIDs: [event.ID],
-  baseEventIDs: baseIdsOf(event).slice(0, MaxEventsPerAlert)
+  // The correlation event itself is one of the alert's events.
+  baseEventIDs: baseIdsOf(event).slice(0, MaxEventsPerAlert - 1)
 })
 
 /** True when `alert` may absorb `event`: still new, and the event limit not reached. */

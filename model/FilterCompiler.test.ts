@@ -309,3 +309,18 @@ describe("FilterCompiler property", () => {
     )
   })
 })
+
+describe("FilterCompiler regressions", () => {
+  it("an empty or blank constant is not the number 0", () => {
+    expect(matches({ field: "SourcePort", op: "=", value: "" }, { SourcePort: 0 })).toBe(false)
+    expect(matches({ field: "SourcePort", op: "=", value: " " }, { SourcePort: 0 })).toBe(false)
+    expect(matches({ field: "SourcePort", op: "!=", value: "" }, { SourcePort: 0 })).toBe(true)
+  })
+
+  it("in compares numbers as numbers, like =", () => {
+    expect(matches({ field: "SourcePort", op: "=", value: "080" }, { SourcePort: 80 })).toBe(true)
+    expect(matches({ field: "SourcePort", op: "in", values: ["080", "443"] }, { SourcePort: 80 })).toBe(true)
+    expect(matches({ field: "SourcePort", op: "in", values: ["", "x"] }, { SourcePort: 0 })).toBe(false)
+    expect(matches({ field: "SourceAddress", op: "in", values: ["10.0.0.1"] }, { SourceAddress: "10.0.0.1" })).toBe(true)
+  })
+})

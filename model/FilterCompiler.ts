@@ -19,10 +19,16 @@ type Field = keyof NormalizedEvent
 
 const read = (event: NormalizedEvent, field: Field): unknown => event[field]
 
+const NumericText = /^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$/
+
+/** A constant as a number, when it is one; `""` is not 0. */
+const asNumber = (value: Scalar): number | undefined =>
+  typeof value === "number" ? value : NumericText.test(value) ? Number(value) : undefined
+
 const compare = (actual: unknown, expected: Scalar): number | undefined => {
   if (typeof actual === "number") {
-    const other = typeof expected === "number" ? expected : Number(expected)
-    return Number.isNaN(other) ? undefined : actual - other
+    const other = asNumber(expected)
+    return other === undefined ? undefined : actual - other
   }
   if (typeof actual === "string") {
     const other = String(expected)
@@ -64,10 +70,13 @@ export const compileFilter = (filter: Filter): EventPredicate => {
         return value !== undefined && value !== ""
       }
     case "in": {
-      const set = new Set(filter.values.map(String))
+      // Numbers compare as numbers ('080' is 80), like `=` does; text compares as text.
+      const texts = new Set(filter.values.map(String))
+      const numbers = new Set(filter.values.map(asNumber).filter((value): value is number => value !== undefined))
       return (event) => {
         const value = read(event, field)
-        return value !== undefined && set.has(String(value))
+        if (value === undefined) return false
+        return typeof value === "number" ? numbers.has(value) : texts.has(String(value))
       }
     }
     case "=": {

@@ -288,3 +288,27 @@ describe("JsonNormalizer bad input", () => {
     )
   })
 })
+
+describe("JsonNormalizer regressions", () => {
+  it("refuses objects nested deeper than the limit instead of overflowing the stack", () => {
+    expect(failure('{"a":'.repeat(5_000) + "1" + "}".repeat(5_000))).toContain("nested deeper")
+    expect(failure('{"Extra":' + '{"a":'.repeat(5_000) + "1" + "}".repeat(5_001))).toContain("nested deeper")
+    expect(failure('{"a":' + "[".repeat(5_000) + "]".repeat(5_000) + "}")).toContain("nested deeper")
+  })
+
+  it("keeps moderately nested objects", () => {
+    expect(normalized({ a: { b: { c: { d: "deep" } } } }).Extra).toEqual({ "a.b.c.d": "deep" })
+  })
+
+  it("refuses integers the event model cannot hold (unsafe or out of the time range)", () => {
+    for (const record of ['{"SourcePort":"9007199254740993"}', '{"SourcePort":1e300}', '{"Timestamp":1e300}', '{"Timestamp":-1e13}']) {
+      expect(normalizeJson(record, makeContext()).ok).toBe(false)
+    }
+  })
+
+  it("reads an ISO time without an offset as UTC, whatever the host's zone", () => {
+    expect(normalized({ Timestamp: "2024-01-01T00:00:00" }).Timestamp).toBe(Date.UTC(2024, 0, 1))
+    expect(normalized({ Timestamp: "2024-01-01 00:00:00.5" }).Timestamp).toBe(Date.UTC(2024, 0, 1, 0, 0, 0, 500))
+    expect(normalized({ Timestamp: "2024-01-01T00:00:00+02:00" }).Timestamp).toBe(Date.UTC(2023, 11, 31, 22))
+  })
+})

@@ -18,11 +18,21 @@ export type NormalizeResult = { readonly ok: true; readonly event: NormalizedEve
 /** Fields a source may not set: the collector owns them. */
 const Stamped = new Set<EventFieldName>(["ID", "TenantID", "ServiceID", "ServiceName", "ReceiptTime", "Raw", "Type"])
 
+/** Times before 1970 or after year 9999 are not event times. */
+const MaxTimestamp = 253_402_300_799_999
+/** Objects nested deeper than this are refused: flattening them is work an attacker chooses. */
+const MaxNesting = 32
+/** An ISO 8601 date-time without an offset: read as UTC (SPEC §2), never as the host's zone. */
+const IsoWithoutOffset = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/
+
+const inTimeRange = (millis: number): number | undefined => (Number.isSafeInteger(millis) && millis >= 0 && millis <= MaxTimestamp ? millis : undefined)
+
 const parseTime = (value: unknown): number | undefined => {
-  if (typeof value === "number" && Number.isFinite(value)) return Math.trunc(value < 1e11 ? value * 1000 : value)
+  // Epoch seconds and epoch milliseconds are told apart by size.
+  if (typeof value === "number" && Number.isFinite(value)) return inTimeRange(Math.trunc(value < 1e11 ? value * 1000 : value))
   if (typeof value === "string" && value.length > 0) {
-    const millis = Date.parse(value)
-    return Number.isNaN(millis) ? undefined : millis
+    const millis = Date.parse(IsoWithoutOffset.test(value) ? `${value.replace(" ", "T")}Z` : value)
+    return Number.isNaN(millis) ? undefined : inTimeRange(millis)
   }
   return undefined
 }
@@ -35,7 +45,7 @@ const coerce = (field: EventFieldName, value: unknown): unknown => {
       return typeof value === "string" ? value : typeof value === "number" || typeof value === "boolean" ? String(value) : undefined
     case "integer": {
       const number = typeof value === "number" ? value : typeof value === "string" && value.trim() !== "" ? Number(value) : Number.NaN
-      return Number.isInteger(number) ? number : undefined
+      return Number.isSafeInteger(number) ? number : undefined
     }
     case "number": {
       const number = typeof value === "number" ? value : typeof value === "string" && value.trim() !== "" ? Number(value) : Number.NaN
@@ -48,13 +58,26 @@ const coerce = (field: EventFieldName, value: unknown): unknown => {
   }
 }
 
-const flattenInto = (extra: Record<string, string>, prefix: string, value: unknown): void => {
+class TooDeep extends Error {}
+
+const flattenInto = (extra: Record<string, string>, prefix: string, value: unknown, depth: number): void => {
   if (value === null || value === undefined) return
+  if (depth > MaxNesting) throw new TooDeep()
   if (typeof value === "object" && !Array.isArray(value)) {
-    for (const [key, inner] of Object.entries(value)) flattenInto(extra, `${prefix}.${key}`, inner)
+    for (const [key, inner] of Object.entries(value)) flattenInto(extra, `${prefix}.${key}`, inner, depth + 1)
     return
   }
-  extra[prefix] = typeof value === "string" ? value : JSON.stringify(value)
+  extra[prefix] = typeof value === "string" ? value : stringifyBounded(value, depth)
+}
+
+/** Arrays go to Extra as JSON; their nesting counts towards the same limit. */
+const stringifyBounded = (value: unknown, depth: number): string => {
+  const measure = (inner: unknown, level: number): void => {
+    if (level > MaxNesting) throw new TooDeep()
+    if (inner !== null && typeof inner === "object") for (const item of Object.values(inner)) measure(item, level + 1)
+  }
+  measure(value, depth)
+  return JSON.stringify(value)
 }
 
 /** Normalizes one JSON record; a record that is not a JSON object is an error, never a throw. */
@@ -66,13 +89,22 @@ export const normalizeJson = (raw: string, context: NormalizeContext): Normalize
     return { ok: false, reason: `not JSON: ${(cause as Error).message}` }
   }
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) return { ok: false, reason: "not a JSON object" }
+  try {
+    return mapFields(parsed as Record<string, unknown>, raw, context)
+  } catch (error) {
+    if (error instanceof TooDeep) return { ok: false, reason: `objects nested deeper than ${MaxNesting} levels` }
+    throw error
+  }
+}
+
+const mapFields = (parsed: Record<string, unknown>, raw: string, context: NormalizeContext): NormalizeResult => {
   const event: Record<string, unknown> = {}
   const extra: Record<string, string> = {}
-  for (const [key, value] of Object.entries(parsed as Record<string, unknown>)) {
+  for (const [key, value] of Object.entries(parsed)) {
     if (isEventFieldName(key)) {
       if (Stamped.has(key)) continue
       if (key === "Extra" && typeof value === "object" && value !== null) {
-        for (const [extraKey, extraValue] of Object.entries(value)) flattenInto(extra, extraKey, extraValue)
+        for (const [extraKey, extraValue] of Object.entries(value)) flattenInto(extra, extraKey, extraValue, 1)
         continue
       }
       const coerced = coerce(key, value)
@@ -82,7 +114,7 @@ export const normalizeJson = (raw: string, context: NormalizeContext): Normalize
       }
       event[key] = coerced
     } else {
-      flattenInto(extra, key, value)
+      flattenInto(extra, key, value, 0)
     }
   }
   if (Object.keys(extra).length > 0) event.Extra = extra

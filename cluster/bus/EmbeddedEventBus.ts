@@ -20,15 +20,19 @@ class MemoryStream {
   base = 0
   entries: Array<Entry> = []
   readonly recentIds = new Set<string>()
-  readonly recentOrder: Array<string> = []
+  /** Ring of the last DuplicateWindow ids, oldest at `recentNext` once full. */
+  readonly recentRing: Array<string | undefined> = new Array(DuplicateWindow)
+  recentNext = 0
   readonly cursors = new Map<string, number>()
   signal = Deferred.unsafeMake<void>(undefined as never)
 
   append(subject: string, id: string, record: unknown): void {
     if (this.recentIds.has(id)) return
     this.recentIds.add(id)
-    this.recentOrder.push(id)
-    if (this.recentOrder.length > DuplicateWindow) this.recentIds.delete(this.recentOrder.shift()!)
+    const evicted = this.recentRing[this.recentNext]
+    if (evicted !== undefined) this.recentIds.delete(evicted)
+    this.recentRing[this.recentNext] = id
+    this.recentNext = (this.recentNext + 1) % DuplicateWindow
     this.entries.push({ subject, record })
   }
 

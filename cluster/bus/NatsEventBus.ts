@@ -114,13 +114,10 @@ export const make = (config: NatsConfig) =>
           try: () => client.consumers.get(topic.stream, spec.durable),
           catch: (cause) => new BusError({ message: `consumer ${spec.durable} not found`, cause })
         })
-        const messages = yield* Effect.acquireRelease(
-          Effect.tryPromise({
-            try: () => consumer.consume({ max_messages: spec.maxBatch * 2 }),
-            catch: (cause) => new BusError({ message: `cannot consume ${spec.durable}`, cause })
-          }),
-          (iterator) => Effect.promise(() => iterator.close().then(() => undefined, () => undefined))
-        )
+        const messages = yield* Effect.tryPromise({
+          try: () => consumer.consume({ max_messages: spec.maxBatch * 2 }),
+          catch: (cause) => new BusError({ message: `cannot consume ${spec.durable}`, cause })
+        })
         const stats: ConsumerStats = { delivered: 0, acknowledged: 0, malformed: 0, handlerFailures: 0 }
         const runtime = yield* Effect.runtime<R>()
         const runHandler = Runtime.runPromiseExit(runtime)
@@ -176,7 +173,15 @@ export const make = (config: NatsConfig) =>
             }
           }
         }
-        yield* Effect.forkScoped(Effect.promise(pump))
+        // Closing the scope stops the pull and waits for the batch in hand, so no handler runs
+        // after the resources it uses (stores, connections) are released.
+        const pumping = pump().catch((cause) => runHandler(Effect.logError(`consumer ${spec.durable} stopped`, cause) as Effect.Effect<void, never, R>))
+        yield* Effect.addFinalizer(() =>
+          Effect.promise(async () => {
+            await messages.close().catch(() => undefined)
+            await pumping
+          })
+        )
         return stats
       })
 

@@ -239,10 +239,13 @@ storage_compatibility_mode: NONE
 authenticator: AllowAllAuthenticator
 authorizer: AllowAllAuthorizer
 
-# A write is acknowledged only after its commit-log group is fsynced: the storage consumer
-# acknowledges JetStream after Cassandra does, so an acknowledged write must survive a crash.
-commitlog_sync: group
-commitlog_sync_group_window: 10ms
+# A write is acknowledged only after the commit log holding it is fsynced (concurrent writes
+# share one fsync): the storage consumer acknowledges JetStream after Cassandra does, so an
+# acknowledged write must survive a crash. Measured here: "group" with a 10ms window capped
+# writes at ~790/s whatever the concurrency; "batch" reached ~3,400/s with 1,024 in flight.
+commitlog_sync: batch
+# Corvus writes one partition's events as unlogged batches of up to 40 KiB.
+batch_size_warn_threshold: 64KiB
 commitlog_segment_size: 32MiB
 commitlog_total_space: 1024MiB
 

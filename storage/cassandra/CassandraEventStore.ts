@@ -8,8 +8,10 @@ import { CassandraClient } from "./CassandraClient.ts"
 import { readAllRows } from "./CassandraPaging.ts"
 import { BucketMillis, bucketOf, shardOf, ShardsPerBucket, Tables } from "./CassandraTables.ts"
 
-/** Writes in flight at once per call. */
+/** Batches in flight at once per call. */
 const WriteConcurrency = 64
+/** Bodies per unlogged batch, below Cassandra's default batch_size_fail_threshold (50 KiB). */
+const MaxBatchBytes = 40 * 1024
 /** Longest period one search may walk (in buckets), so a query cannot run unbounded. */
 const MaxBucketsPerSearch = 60 * 24 * 31
 
@@ -18,19 +20,34 @@ export const make = Effect.gen(function* () {
   const insert = `INSERT INTO ${Tables.events} (tenant_id, bucket, shard, ts, id, type, body) VALUES (?, ?, ?, ?, ?, ?, ?)`
   const select = `SELECT body FROM ${Tables.events} WHERE tenant_id = ? AND bucket = ? AND shard = ? AND ts >= ? AND ts <= ?`
 
+  // Rows of one partition go together in unlogged batches: one mutation per partition is what
+  // Cassandra writes fastest, and each batch stays under the server's batch size limits.
   const write = (events: ReadonlyArray<NormalizedEvent>) =>
     Effect.tryPromise({
       try: async () => {
-        // Each write is acknowledged at LOCAL_QUORUM before the promise resolves.
-        for (let start = 0; start < events.length; start += WriteConcurrency) {
-          const chunk = events.slice(start, start + WriteConcurrency)
+        const partitions = new Map<string, Array<{ query: string; params: Array<unknown> }>>()
+        const batches: Array<Array<{ query: string; params: Array<unknown> }>> = []
+        const sizes = new Map<string, number>()
+        for (const event of events) {
+          const bucket = bucketOf(event.Timestamp)
+          const shard = shardOf(event.ID)
+          const key = `${event.TenantID}/${bucket}/${shard}`
+          const body = JSON.stringify(event)
+          let current = partitions.get(key)
+          if (current === undefined || (sizes.get(key) ?? 0) + body.length > MaxBatchBytes) {
+            current = []
+            partitions.set(key, current)
+            batches.push(current)
+            sizes.set(key, 0)
+          }
+          current.push({ query: insert, params: [event.TenantID, bucket, shard, new Date(event.Timestamp), event.ID, event.Type, body] })
+          sizes.set(key, (sizes.get(key) ?? 0) + body.length)
+        }
+        // Each batch is acknowledged at LOCAL_QUORUM, after the commit log, before the promise resolves.
+        for (let start = 0; start < batches.length; start += WriteConcurrency) {
           await Promise.all(
-            chunk.map((event) =>
-              client.execute(
-                insert,
-                [event.TenantID, bucketOf(event.Timestamp), shardOf(event.ID), new Date(event.Timestamp), event.ID, event.Type, JSON.stringify(event)],
-                { prepare: true }
-              )
+            batches.slice(start, start + WriteConcurrency).map((rows) =>
+              rows.length === 1 ? client.execute(rows[0]!.query, rows[0]!.params, { prepare: true }) : client.batch(rows, { prepare: true, logged: false })
             )
           )
         }

@@ -6,6 +6,8 @@ import { Context, Effect, Layer } from "effect"
 export interface DuckDbShape {
   /** Runs a statement, reading all rows as plain JS objects. */
   readonly query: (sql: string, params?: ReadonlyArray<DuckDBValue>) => Effect.Effect<Array<Record<string, unknown>>, DuckDbError>
+  /** Runs bulk work (appenders) with the connection to itself; `what` names it in errors. */
+  readonly withConnection: <A>(what: string, work: (connection: DuckDBConnection) => Promise<A>) => Effect.Effect<A, DuckDbError>
 }
 
 export class DuckDbError extends Error {
@@ -23,7 +25,9 @@ const Schema = [
   `CREATE TABLE IF NOT EXISTS alerts (
      id VARCHAR PRIMARY KEY, tenant_id VARCHAR NOT NULL, status VARCHAR NOT NULL,
      first_seen BIGINT NOT NULL, last_seen BIGINT NOT NULL, body VARCHAR NOT NULL)`,
-  `CREATE TABLE IF NOT EXISTS alert_groups (group_ref VARCHAR PRIMARY KEY, alert_id VARCHAR NOT NULL)`
+  `CREATE TABLE IF NOT EXISTS alert_groups (group_ref VARCHAR PRIMARY KEY, alert_id VARCHAR NOT NULL)`,
+  // Bulk writes append here first (fast, no constraint checks), then merge into events.
+  `CREATE TEMP TABLE IF NOT EXISTS events_staging (id VARCHAR, tenant_id VARCHAR, ts BIGINT, type INTEGER, body VARCHAR)`
 ]
 
 /** Opens (or creates) the database at `path` (":memory:" for a throwaway one) for the scope. */
@@ -49,7 +53,11 @@ export const layer = (path: string): Layer.Layer<DuckDb, DuckDbError> =>
             catch: (cause) => new DuckDbError(`embedded database statement failed`, cause)
           })
         )
+      const withConnection = <A>(what: string, work: (connection: DuckDBConnection) => Promise<A>) =>
+        permit.withPermits(1)(
+          Effect.tryPromise({ try: () => work(connection), catch: (cause) => new DuckDbError(`embedded database: ${what} failed`, cause) })
+        )
       for (const statement of Schema) yield* query(statement)
-      return { query }
+      return { query, withConnection }
     })
   )

@@ -6,7 +6,6 @@ import { compileFilter } from "../../model/FilterCompiler.ts"
 import { EventStore, EventStoreError, type EventQuery } from "../EventStore.ts"
 import { DuckDb, type DuckDbError } from "./DuckDb.ts"
 
-const RowsPerInsert = 500
 const ScanChunk = 5_000
 
 const toStoreError = (error: DuckDbError) => new EventStoreError({ message: error.message, cause: error.cause })
@@ -14,16 +13,35 @@ const toStoreError = (error: DuckDbError) => new EventStoreError({ message: erro
 export const make = Effect.gen(function* () {
   const db = yield* DuckDb
 
+  // Append to staging, then merge: one row per ID, so a rewrite (or a repeat in the batch) is a no-op.
   const write = (events: ReadonlyArray<NormalizedEvent>) =>
-    Effect.gen(function* () {
-      for (let start = 0; start < events.length; start += RowsPerInsert) {
-        const chunk = events.slice(start, start + RowsPerInsert)
-        const params: Array<string | number> = []
-        for (const event of chunk) params.push(event.ID, event.TenantID, event.Timestamp, event.Type, JSON.stringify(event))
-        const rows = chunk.map(() => "(?, ?, ?, ?, ?)").join(", ")
-        yield* db.query(`INSERT OR IGNORE INTO events (id, tenant_id, ts, type, body) VALUES ${rows}`, params)
-      }
-    }).pipe(Effect.mapError(toStoreError))
+    db
+      .withConnection("event write", async (connection) => {
+        if (events.length === 0) return
+        const appender = await connection.createAppender("events_staging")
+        try {
+          for (const event of events) {
+            appender.appendVarchar(event.ID)
+            appender.appendVarchar(event.TenantID)
+            appender.appendBigInt(BigInt(event.Timestamp))
+            appender.appendInteger(event.Type)
+            appender.appendVarchar(JSON.stringify(event))
+            appender.endRow()
+          }
+          appender.flushSync()
+        } finally {
+          appender.closeSync()
+        }
+        try {
+          await connection.run(
+            `INSERT OR IGNORE INTO events (id, tenant_id, ts, type, body)
+             SELECT id, tenant_id, ts, type, body FROM events_staging QUALIFY row_number() OVER (PARTITION BY id) = 1`
+          )
+        } finally {
+          await connection.run(`DELETE FROM events_staging`)
+        }
+      })
+      .pipe(Effect.mapError(toStoreError))
 
   const search = (query: EventQuery) =>
     Effect.gen(function* () {

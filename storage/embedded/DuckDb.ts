@@ -1,7 +1,7 @@
 // One embedded DuckDB database per process, shared by the embedded stores. DuckDB runs one
 // statement at a time per connection, so every use goes through a single-permit semaphore.
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from "@duckdb/node-api"
-import { Context, Effect, Layer } from "effect"
+import { Context, Data, Effect, Layer } from "effect"
 
 export interface DuckDbShape {
   /** Runs a statement, reading all rows as plain JS objects. */
@@ -10,12 +10,8 @@ export interface DuckDbShape {
   readonly withConnection: <A>(what: string, work: (connection: DuckDBConnection) => Promise<A>) => Effect.Effect<A, DuckDbError>
 }
 
-export class DuckDbError extends Error {
-  readonly _tag = "DuckDbError"
-  constructor(message: string, override readonly cause: unknown) {
-    super(message)
-  }
-}
+/** Embedded database failure; carries the engine's cause. */
+export class DuckDbError extends Data.TaggedError("DuckDbError")<{ readonly message: string; readonly cause?: unknown }> {}
 
 export class DuckDb extends Context.Tag("corvus/DuckDb")<DuckDb, DuckDbShape>() {}
 
@@ -41,7 +37,7 @@ export const layer = (path: string): Layer.Layer<DuckDb, DuckDbError> =>
             const instance = await DuckDBInstance.create(path)
             return instance.connect()
           },
-          catch: (cause) => new DuckDbError(`cannot open embedded database ${path}`, cause)
+          catch: (cause) => new DuckDbError({ message: `cannot open embedded database ${path}`, cause })
         }),
         (connection) => Effect.sync(() => connection.closeSync())
       )
@@ -50,12 +46,12 @@ export const layer = (path: string): Layer.Layer<DuckDb, DuckDbError> =>
         permit.withPermits(1)(
           Effect.tryPromise({
             try: async () => (await connection.runAndReadAll(sql, [...params])).getRowObjectsJS() as Array<Record<string, unknown>>,
-            catch: (cause) => new DuckDbError(`embedded database statement failed`, cause)
+            catch: (cause) => new DuckDbError({ message: "embedded database statement failed", cause })
           })
         )
       const withConnection = <A>(what: string, work: (connection: DuckDBConnection) => Promise<A>) =>
         permit.withPermits(1)(
-          Effect.tryPromise({ try: () => work(connection), catch: (cause) => new DuckDbError(`embedded database: ${what} failed`, cause) })
+          Effect.tryPromise({ try: () => work(connection), catch: (cause) => new DuckDbError({ message: `embedded database: ${what} failed`, cause }) })
         )
       for (const statement of Schema) yield* query(statement)
       return { query, withConnection }

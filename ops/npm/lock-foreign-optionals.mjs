@@ -3,7 +3,8 @@
 // package (buf, duckdb, rollup…) but cannot lock what it cannot fetch, and `npm ci` then
 // refuses the lockfile as out of sync. Each placeholder is optional, so no system installs it
 // unless its own registry serves it. Runs as the postinstall script, so every `npm install`
-// leaves a lockfile that `npm ci` accepts.
+// leaves a lockfile that `npm ci` accepts; `npm install <package>` does not run it, so run
+// `npm run lock:fix` after adding a dependency.
 import { readFileSync, writeFileSync } from "node:fs"
 
 const path = new URL("../../package-lock.json", import.meta.url)

@@ -1,37 +1,91 @@
-// The tenant-level actor of one correlator: it owns the rule actors and is the only entry point
-// for events and clock ticks. Pure and deterministic: no I/O, no wall clock.
-import type { NormalizedEvent } from "../model/Event.ts"
-import type { CorrelatorSpec } from "../model/Rule.ts"
-import type { Correlation } from "./Correlation.ts"
-import { StandardRuleActor } from "./StandardRuleActor.ts"
+// The tenant-level actor of one correlator: it owns the rule actors (and through them the group
+// actors), the active lists and the timers, and is the only way in for events and clock ticks.
+// Pure and deterministic: no I/O and no wall clock; time is the events' and the ticks'.
+import { EventType, type NormalizedEvent } from "../model/Event.ts"
+import type { Filter } from "../model/Filter.ts"
+import type { CorrelatorSpec, Trigger } from "../model/Rule.ts"
+import { ActiveLists } from "./ActiveLists.ts"
+import { ByteReader, ByteWriter, SnapshotCorrupt } from "./Bytes.ts"
+import type { EngineOutput } from "./Correlation.ts"
+import { buildCorrelationEvent, ProductName, type Firing } from "./CorrelationEventBuilder.ts"
+import { deterministicId } from "./DeterministicId.ts"
+import { IndexedHeap } from "./IndexedHeap.ts"
+import { compileRules, type CompiledAction, type CompiledRule } from "./RuleCompiler.ts"
+import { SelectorIndex } from "./SelectorIndex.ts"
+import { asText } from "./Variables.ts"
+
+/** How deep correlation events may loop back into their own correlator. */
+export const MaxLoopDepth = 8
+const SnapshotMagic = 0x43525653 // "CRVS"
+const SnapshotVersion = 1
 
 export class CorrelatorEngine {
-  private readonly rules: ReadonlyArray<StandardRuleActor>
+  private readonly rules: ReadonlyArray<CompiledRule>
+  private readonly index: SelectorIndex
+  private readonly ruleOfOrdinal: Int32Array
+  private readonly selectorOfOrdinal: Int32Array
+  private readonly lists: ActiveLists
+  /** Next deadline per timer source: one per standard rule, then the active lists (last). */
+  private readonly deadlines: Float64Array
+  private readonly timers: IndexedHeap
+  private readonly rateSecond: Float64Array
+  private readonly rateCount: Uint32Array
   private watermark = Number.NEGATIVE_INFINITY
+  /** Stream time of what is being processed: active-list lookups and TTLs use it. */
+  private now = Number.NEGATIVE_INFINITY
+  private openSeq = 0
+  private out: EngineOutput = { correlations: [], serviceEvents: [] }
+  private readonly loopQueue: Array<{ event: NormalizedEvent; depth: number }> = []
+  /** Loop depth of the event being handled. */
+  private depth = 0
+  private readonly matched: Array<number> = []
 
-  /** Compiles every rule; throws InvalidRule for the first rule that does not compile. */
+  /** Compiles every rule; throws InvalidRule (with a path) for the first one that cannot run. */
   constructor(readonly spec: CorrelatorSpec) {
-    this.rules = spec.rules.map((rule) => new StandardRuleActor(spec, rule))
+    this.lists = new ActiveLists(spec.activeLists)
+    const lists = this.lists
+    this.rules = compileRules(spec, { has: (list, key) => lists.has(list, key, this.now), isDeclared: (list) => lists.isDeclared(list) })
+    const filters: Array<Filter> = []
+    const ruleOf: Array<number> = []
+    const selectorOf: Array<number> = []
+    for (const rule of this.rules) {
+      rule.filters.forEach((filter, selector) => {
+        filters.push(filter)
+        ruleOf.push(rule.index)
+        selectorOf.push(selector)
+      })
+    }
+    this.index = new SelectorIndex(filters)
+    this.ruleOfOrdinal = Int32Array.from(ruleOf)
+    this.selectorOfOrdinal = Int32Array.from(selectorOf)
+    this.deadlines = new Float64Array(this.rules.length + 1).fill(Number.POSITIVE_INFINITY)
+    this.timers = new IndexedHeap((a, b) => (this.deadlines[a] !== this.deadlines[b] ? this.deadlines[a]! < this.deadlines[b]! : a < b))
+    this.rateSecond = new Float64Array(this.rules.length).fill(Number.NEGATIVE_INFINITY)
+    this.rateCount = new Uint32Array(this.rules.length)
   }
 
-  /** Feeds a batch of events in stream order and returns the correlations they caused. */
-  processBatch(events: ReadonlyArray<NormalizedEvent>): Array<Correlation> {
-    const out: Array<Correlation> = []
-    const rules = this.rules
-    for (let e = 0; e < events.length; e++) {
-      const event = events[e]!
-      for (let r = 0; r < rules.length; r++) rules[r]!.process(event, out)
-      if (event.Timestamp > this.watermark) this.watermark = event.Timestamp
+  /** Feeds events in stream order; returns the correlation and service events they caused. */
+  processBatch(events: ReadonlyArray<NormalizedEvent>): EngineOutput {
+    const out: EngineOutput = { correlations: [], serviceEvents: [] }
+    this.out = out
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i]!
+      if (event.Timestamp > this.watermark) this.advance(event.Timestamp)
+      this.now = Math.max(this.watermark, event.Timestamp)
+      this.handle(event)
     }
     return out
   }
 
-  /** Advances stream time: groups whose window ended are passivated. */
-  advanceTo(now: number): void {
-    for (const rule of this.rules) rule.advanceTo(now)
+  /** A clock tick: stream time reaches `now`, so windows and list records due by then end. */
+  tick(now: number): EngineOutput {
+    const out: EngineOutput = { correlations: [], serviceEvents: [] }
+    this.out = out
+    if (now > this.watermark) this.advance(now)
+    return out
   }
 
-  /** The latest event time seen. */
+  /** The latest stream time seen. */
   get streamTime(): number {
     return this.watermark
   }
@@ -39,7 +93,369 @@ export class CorrelatorEngine {
   /** Live group actors across rules. */
   get liveGroups(): number {
     let total = 0
-    for (const rule of this.rules) total += rule.liveGroups
+    for (const rule of this.rules) total += rule.table?.liveGroups ?? 0
     return total
+  }
+
+  /** Live records of an active list. */
+  activeListSize(list: string): number {
+    return this.lists.size(list)
+  }
+
+  /** Bytes in the rules' typed columns (not counting the key maps): for benchmarks. */
+  get columnBytes(): number {
+    let total = 0
+    for (const rule of this.rules) total += rule.table?.columnBytes ?? 0
+    return total
+  }
+
+  private handle(event: NormalizedEvent): void {
+    const count = this.index.collect(event)
+    const candidates = this.index.candidates()
+    const matched = this.matched
+    let currentRule = -1
+    for (let c = 0; c < count; c++) {
+      const ordinal = candidates[c]!
+      const ruleIndex = this.ruleOfOrdinal[ordinal]!
+      if (ruleIndex !== currentRule) {
+        if (matched.length > 0) this.apply(this.rules[currentRule]!, event, matched)
+        matched.length = 0
+        currentRule = ruleIndex
+      }
+      const selector = this.selectorOfOrdinal[ordinal]!
+      if (this.rules[ruleIndex]!.selectors[selector]!.predicate(event)) matched.push(selector)
+    }
+    if (matched.length > 0) this.apply(this.rules[currentRule]!, event, matched)
+    matched.length = 0
+    // Looped correlation events follow the event that caused them, before the next input.
+    while (this.loopQueue.length > 0) {
+      const next = this.loopQueue.shift()!
+      const outer = this.depth
+      this.depth = next.depth
+      this.handle(next.event)
+      this.depth = outer
+    }
+  }
+
+  /** One rule's reaction to an event that matched some of its selectors. */
+  private apply(rule: CompiledRule, event: NormalizedEvent, matched: ReadonlyArray<number>): void {
+    const kind = rule.rule.kind
+    if (kind === "simple") {
+      this.fire(rule, "onEveryEvent", { groupKey: "", identity: [event.ID], time: event.Timestamp, startTime: event.Timestamp, endTime: event.Timestamp, baseEventIds: [event.ID], baseEventCount: 1, event })
+      return
+    }
+    if (kind === "operational") {
+      if (this.allowFiring(rule, event.Timestamp)) for (const operation of rule.operations) this.runListAction(operation, event as unknown as Record<string, unknown>, event)
+      return
+    }
+    const table = rule.table!
+    const groupKey = rule.groupKey(event)
+    let slot = table.find(groupKey)
+    for (let i = 0; i < matched.length; i++) {
+      if (!rule.selectors[matched[i]!]!.recovery) continue
+      // A recovery event resets its bucket without firing.
+      if (slot >= 0) {
+        table.close(slot)
+        this.refreshDeadline(rule.index)
+      }
+      return
+    }
+    if (slot < 0) {
+      slot = table.open(groupKey, event.Timestamp, this.openSeq++)
+      this.refreshDeadline(rule.index)
+    }
+    const selectors = table.selectors
+    let counted = 0
+    if (rule.uniqueKey !== undefined) {
+      const values = rule.uniqueKey(event)
+      let seen = table.unique.get(slot)
+      if (seen === undefined) {
+        seen = new Set()
+        table.unique.set(slot, seen)
+      }
+      for (let i = 0; i < matched.length; i++) {
+        const token = `${matched[i]}\u001f${values}`
+        if (seen.has(token)) continue
+        seen.add(token)
+        table.counts[slot * selectors + matched[i]!]!++
+        counted++
+      }
+    } else {
+      for (let i = 0; i < matched.length; i++) table.counts[slot * selectors + matched[i]!]!++
+      counted = matched.length
+    }
+    if (counted === 0) return
+    table.addEvent(slot, event.ID, event.Timestamp)
+    if (rule.actions.onEveryEvent.length > 0) {
+      this.fire(rule, "onEveryEvent", { groupKey, identity: [event.ID], time: event.Timestamp, startTime: event.Timestamp, endTime: event.Timestamp, baseEventIds: [event.ID], baseEventCount: 1, event })
+    }
+    for (let s = 0; s < selectors; s++) {
+      const selector = rule.selectors[s]!
+      if (!selector.recovery && table.counts[slot * selectors + s]! < selector.threshold) return
+    }
+    // A full match fires and clears the bucket's events; the window goes on.
+    const ordinal = ++table.fired[slot]!
+    const trigger: Trigger = ordinal === 1 ? "onFirstThreshold" : "onSubsequentThresholds"
+    if (rule.actions[trigger].length > 0) {
+      this.fire(rule, trigger, {
+        groupKey,
+        identity: [table.windowStart[slot]!, table.openSeq[slot]!, ordinal],
+        time: event.Timestamp,
+        startTime: table.startTime[slot]!,
+        endTime: table.endTime[slot]!,
+        baseEventIds: table.baseEventIds(slot),
+        baseEventCount: table.eventCount[slot]!,
+        event
+      })
+    }
+    table.resetEvents(slot)
+  }
+
+  /** Runs a trigger's actions, once the rate limit allows the firing. */
+  private fire(rule: CompiledRule, trigger: Trigger, facts: Omit<Firing, "rule" | "trigger" | "actionIndex">): void {
+    const actions = rule.actions[trigger]
+    if (actions.length === 0 || !this.allowFiring(rule, facts.time)) return
+    for (const action of actions) this.runAction(rule, action, { ...facts, rule, trigger, actionIndex: action.index })
+  }
+
+  /** The rate limit: at most `rateLimit` firings per second of stream time. */
+  private allowFiring(rule: CompiledRule, time: number): boolean {
+    const limit = rule.rule.rateLimit
+    if (limit === 0) return true
+    const second = Math.floor(time / 1000)
+    if (this.rateSecond[rule.index] !== second) {
+      this.rateSecond[rule.index] = second
+      this.rateCount[rule.index] = 0
+    }
+    if (this.rateCount[rule.index]! >= limit) return false
+    this.rateCount[rule.index]!++
+    return true
+  }
+
+  private runAction(rule: CompiledRule, action: CompiledAction, firing: Firing): void {
+    const built = buildCorrelationEvent(this.spec, firing)
+    const context = built as unknown as NormalizedEvent
+    for (const operation of action.activeLists) this.runListAction(operation, built, context)
+    for (const item of action.enrichment) item.write(built, item.read(firing.event ?? context))
+    if (!action.correlationEvent) return
+    const event = built as unknown as NormalizedEvent
+    this.out.correlations.push({
+      correlatorId: this.spec.id,
+      ruleId: rule.rule.id,
+      groupKey: firing.groupKey,
+      trigger: firing.trigger,
+      event,
+      createAlert: !action.noAlert,
+      sendTo: action.sendTo
+    })
+    if (action.loop && this.depth < MaxLoopDepth) this.loopQueue.push({ event, depth: this.depth + 1 })
+  }
+
+  private runListAction(operation: CompiledRule["operations"][number], target: Record<string, unknown>, source: NormalizedEvent): void {
+    const key = operation.key(source)
+    if (operation.op === "delete") {
+      this.lists.delete(operation.list, key)
+      return
+    }
+    if (operation.op === "get") {
+      const record = this.lists.get(operation.list, key, this.now)
+      if (record === undefined) return
+      for (const entry of operation.mapping) entry.write?.(target, record.fields[entry.listField])
+      return
+    }
+    const fields: Record<string, string> = {}
+    for (const entry of operation.mapping) {
+      const value = entry.read?.(source)
+      if (value !== undefined) fields[entry.listField] = asText(value)
+    }
+    this.lists.set(operation.list, key, fields, this.now)
+    this.refreshDeadline(this.rules.length)
+  }
+
+  /** Moves stream time to `now`, running every window end and list expiry due by then, in order. */
+  private advance(now: number): void {
+    for (;;) {
+      const source = this.timers.peek()
+      if (source < 0 || this.deadlines[source]! > now) break
+      const due = this.deadlines[source]!
+      this.now = due
+      if (source === this.rules.length) this.expireListRecord(due)
+      else this.expireBucket(this.rules[source]!, due)
+      this.refreshDeadline(source)
+    }
+    this.watermark = now
+    this.now = now
+  }
+
+  private expireBucket(rule: CompiledRule, now: number): void {
+    const table = rule.table!
+    const slot = table.firstExpired(now)
+    if (slot < 0) return
+    // On timeout: the window ended with at least one event since the last full match.
+    if (table.eventCount[slot]! > 0 && rule.actions.onTimeout.length > 0) {
+      this.fire(rule, "onTimeout", {
+        groupKey: table.keyOf(slot),
+        identity: [table.windowStart[slot]!, table.openSeq[slot]!, "timeout"],
+        time: table.windowEnd(slot),
+        startTime: table.startTime[slot]!,
+        endTime: table.endTime[slot]!,
+        baseEventIds: table.baseEventIds(slot),
+        baseEventCount: table.eventCount[slot]!,
+        event: undefined
+      })
+    }
+    table.close(slot)
+  }
+
+  private expireListRecord(now: number): void {
+    const expired = this.lists.popExpired(now)
+    if (expired === undefined) return
+    // The expiry is itself an event that this correlator's rules can match.
+    const event: NormalizedEvent = {
+      ID: deterministicId([this.spec.id, "active-list-expired", expired.list, expired.key, expired.record.expiresAt, expired.record.seq]),
+      Timestamp: expired.record.expiresAt,
+      TenantID: this.spec.tenantId,
+      Type: EventType.Service,
+      Name: "Active list record expired",
+      DeviceVendor: ProductName,
+      DeviceProduct: ProductName,
+      DeviceEventCategory: "ActiveList",
+      DeviceAction: "expired",
+      ServiceID: this.spec.id,
+      ServiceName: this.spec.name,
+      DeviceCustomString1: expired.list,
+      DeviceCustomString1Label: "ActiveListName",
+      DeviceCustomString2: expired.key,
+      DeviceCustomString2Label: "ActiveListKey",
+      Extra: { ...expired.record.fields }
+    }
+    this.out.serviceEvents.push(event)
+    this.handle(event)
+  }
+
+  private refreshDeadline(source: number): void {
+    const next = source === this.rules.length ? this.lists.nextDeadline() : this.rules[source]!.table!.nextDeadline()
+    if (next === this.deadlines[source]) {
+      if (Number.isFinite(next) && !this.timers.has(source)) this.timers.push(source)
+      return
+    }
+    this.deadlines[source] = next
+    if (!Number.isFinite(next)) this.timers.remove(source)
+    else if (this.timers.has(source)) this.timers.update(source)
+    else this.timers.push(source)
+  }
+
+  /** The whole state (windows, counts, IDs, unique values, lists, rate limits, time) as bytes. */
+  snapshot(): Uint8Array {
+    const w = new ByteWriter()
+    w.u32(SnapshotMagic)
+    w.u32(SnapshotVersion)
+    w.string(this.spec.id)
+    w.u32(this.rules.length)
+    for (const rule of this.rules) w.string(rule.rule.id)
+    w.f64(this.watermark)
+    w.f64(this.openSeq)
+    for (let r = 0; r < this.rules.length; r++) {
+      w.f64(this.rateSecond[r]!)
+      w.u32(this.rateCount[r]!)
+      const table = this.rules[r]!.table
+      if (table === undefined) {
+        w.u32(0)
+        continue
+      }
+      const slots = table.liveSlots()
+      w.u32(slots.length)
+      for (const slot of slots) {
+        w.string(table.keyOf(slot))
+        w.f64(table.windowStart[slot]!)
+        w.f64(table.openSeq[slot]!)
+        w.f64(table.startTime[slot]!)
+        w.f64(table.endTime[slot]!)
+        w.u32(table.eventCount[slot]!)
+        w.u32(table.fired[slot]!)
+        for (let s = 0; s < table.selectors; s++) w.u32(table.counts[slot * table.selectors + s]!)
+        const ids = table.baseEventIds(slot)
+        w.u32(ids.length)
+        for (const id of ids) w.string(id)
+        const unique = [...(table.unique.get(slot) ?? [])]
+        w.u32(unique.length)
+        for (const token of unique) w.string(token)
+      }
+    }
+    const records = this.lists.entries()
+    w.f64(this.lists.nextSeq)
+    w.u32(records.length)
+    for (const { list, key, record } of records) {
+      w.string(list)
+      w.string(key)
+      w.f64(record.expiresAt)
+      w.f64(record.seq)
+      w.f64(record.createdAt)
+      const fields = Object.entries(record.fields)
+      w.u32(fields.length)
+      for (const [name, value] of fields) {
+        w.string(name)
+        w.string(value)
+      }
+    }
+    return w.result()
+  }
+
+  /** A fresh engine for `spec` in the state `snapshot` holds; the rules must be the same. */
+  static restore(spec: CorrelatorSpec, snapshot: Uint8Array): CorrelatorEngine {
+    const engine = new CorrelatorEngine(spec)
+    const r = new ByteReader(snapshot)
+    if (r.u32() !== SnapshotMagic || r.u32() !== SnapshotVersion) throw new SnapshotCorrupt("not a correlator snapshot of this version")
+    if (r.string() !== spec.id) throw new SnapshotCorrupt("snapshot of another correlator")
+    const ruleCount = r.u32()
+    const ruleIds = Array.from({ length: ruleCount }, () => r.string())
+    if (ruleIds.join("\u0000") !== engine.rules.map((rule) => rule.rule.id).join("\u0000")) throw new SnapshotCorrupt("snapshot of other rules")
+    engine.watermark = r.f64()
+    engine.now = engine.watermark
+    engine.openSeq = r.f64()
+    for (let index = 0; index < ruleCount; index++) {
+      engine.rateSecond[index] = r.f64()
+      engine.rateCount[index] = r.u32()
+      const slots = r.u32()
+      const table = engine.rules[index]!.table
+      for (let i = 0; i < slots; i++) {
+        const key = r.string()
+        const windowStart = r.f64()
+        const openSeq = r.f64()
+        const startTime = r.f64()
+        const endTime = r.f64()
+        const eventCount = r.u32()
+        const fired = r.u32()
+        if (table === undefined) throw new SnapshotCorrupt("buckets for a rule without windows")
+        const slot = table.open(key, windowStart, openSeq)
+        for (let s = 0; s < table.selectors; s++) table.counts[slot * table.selectors + s] = r.u32()
+        const idCount = r.u32()
+        for (let k = 0; k < idCount; k++) table.addEvent(slot, r.string(), startTime)
+        table.startTime[slot] = startTime
+        table.endTime[slot] = endTime
+        table.eventCount[slot] = eventCount
+        table.fired[slot] = fired
+        const uniqueCount = r.u32()
+        if (uniqueCount > 0) table.unique.set(slot, new Set(Array.from({ length: uniqueCount }, () => r.string())))
+      }
+      if (table !== undefined) engine.refreshDeadline(index)
+    }
+    const nextSeq = r.f64()
+    const records = r.u32()
+    for (let i = 0; i < records; i++) {
+      const list = r.string()
+      const key = r.string()
+      const expiresAt = r.f64()
+      const seq = r.f64()
+      const createdAt = r.f64()
+      const fieldCount = r.u32()
+      const fields: Record<string, string> = {}
+      for (let f = 0; f < fieldCount; f++) fields[r.string()] = r.string()
+      engine.lists.restore(list, key, { fields, expiresAt, seq, createdAt })
+    }
+    engine.lists.restoreSeq(nextSeq)
+    engine.refreshDeadline(ruleCount)
+    if (!r.done) throw new SnapshotCorrupt("trailing bytes after the snapshot")
+    return engine
   }
 }

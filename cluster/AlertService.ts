@@ -31,6 +31,6 @@ export const start = Effect.gen(function* () {
   const bus = yield* EventBus
   const topics = yield* Topics
   return yield* bus.consume(topics.correlations, { durable: topics.durables.alerts, filterSubjects: [], maxBatch: 100 }, (batch) =>
-    Effect.forEach(batch, record, { discard: true })
+    Effect.forEach(batch, (correlation) => (correlation.createAlert ? record(correlation) : Effect.void), { discard: true })
   )
 })

@@ -1,15 +1,16 @@
 // Every stream name, subject and durable name of a Corvus cluster is built here and nowhere
 // else. The cluster name is part of each, so several clusters (or test runs) can share one
 // NATS without seeing each other's data.
-import { Context, Layer } from "effect"
+import { Context, Layer, Schema } from "effect"
 import type { Correlation } from "../actors/Correlation.ts"
 import { decodeEventSync, type NormalizedEvent } from "../model/Event.ts"
 import type { CollectorId, CorrelatorId, RuleId, TenantId } from "../model/Ids.ts"
-import type { CorrelatorSource } from "../model/Rule.ts"
+import { Trigger, type CorrelatorSource } from "../model/Rule.ts"
 import type { Topic } from "./EventBus.ts"
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
+const decodeTrigger = Schema.decodeUnknownSync(Trigger)
 const toJson = (value: unknown): Uint8Array => encoder.encode(JSON.stringify(value))
 const fromJson = (bytes: Uint8Array): unknown => JSON.parse(decoder.decode(bytes))
 
@@ -65,7 +66,7 @@ export const make = (clusterName: string): TopicsShape => {
       idOf: (record) => record.event.ID,
       encode: (record) => toJson(record),
       decode: (bytes) => {
-        const value = fromJson(bytes) as { correlatorId?: unknown; ruleId?: unknown; groupKey?: unknown; event?: unknown }
+        const value = fromJson(bytes) as { correlatorId?: unknown; ruleId?: unknown; groupKey?: unknown; trigger?: unknown; createAlert?: unknown; sendTo?: unknown; event?: unknown }
         if (typeof value.correlatorId !== "string" || typeof value.ruleId !== "string" || typeof value.groupKey !== "string") {
           throw new Error("correlation envelope incomplete")
         }
@@ -73,6 +74,9 @@ export const make = (clusterName: string): TopicsShape => {
           correlatorId: value.correlatorId as CorrelatorId,
           ruleId: value.ruleId as RuleId,
           groupKey: value.groupKey,
+          trigger: decodeTrigger(value.trigger),
+          createAlert: value.createAlert !== false,
+          sendTo: Array.isArray(value.sendTo) ? (value.sendTo.filter((id) => typeof id === "string") as Array<CorrelatorId>) : [],
           event: decodeEventSync(value.event)
         }
       }

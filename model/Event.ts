@@ -85,7 +85,46 @@ export const NormalizedEvent = Schema.Struct({
   FileName: str,
   FilePath: str,
   FileHash: str,
-  FileSize: num
+  FileSize: num,
+  // custom slots
+  DeviceCustomString1: str,
+  DeviceCustomString1Label: str,
+  DeviceCustomString2: str,
+  DeviceCustomString2Label: str,
+  DeviceCustomString3: str,
+  DeviceCustomString3Label: str,
+  DeviceCustomString4: str,
+  DeviceCustomString4Label: str,
+  DeviceCustomString5: str,
+  DeviceCustomString5Label: str,
+  DeviceCustomString6: str,
+  DeviceCustomString6Label: str,
+  DeviceCustomNumber1: num,
+  DeviceCustomNumber1Label: str,
+  DeviceCustomNumber2: num,
+  DeviceCustomNumber2Label: str,
+  DeviceCustomNumber3: num,
+  DeviceCustomNumber3Label: str,
+  DeviceCustomIPv6Address1: str,
+  DeviceCustomIPv6Address1Label: str,
+  DeviceCustomIPv6Address2: str,
+  DeviceCustomIPv6Address2Label: str,
+  DeviceCustomIPv6Address3: str,
+  DeviceCustomIPv6Address3Label: str,
+  DeviceCustomIPv6Address4: str,
+  DeviceCustomIPv6Address4Label: str,
+  DeviceCustomDate1: int,
+  DeviceCustomDate1Label: str,
+  DeviceCustomDate2: int,
+  DeviceCustomDate2Label: str,
+  FlexString1: str,
+  FlexString1Label: str,
+  FlexString2: str,
+  FlexString2Label: str,
+  FlexNumber1: num,
+  FlexNumber1Label: str,
+  FlexNumber2: num,
+  FlexNumber2Label: str
 })
 export type NormalizedEvent = typeof NormalizedEvent.Type
 
@@ -114,7 +153,17 @@ export const EventFieldKinds: { readonly [K in EventFieldName]-?: EventFieldKind
   DestinationProcessID: "integer", DestinationNtDomain: "string", DestinationMacAddress: "string",
   TransportProtocol: "string", ApplicationProtocol: "string", BytesIn: "number", BytesOut: "number",
   EventOutcome: "string", Reason: "string", RequestUrl: "string", RequestMethod: "string",
-  FileName: "string", FilePath: "string", FileHash: "string", FileSize: "number"
+  FileName: "string", FilePath: "string", FileHash: "string", FileSize: "number",
+  DeviceCustomString1: "string", DeviceCustomString1Label: "string", DeviceCustomString2: "string", DeviceCustomString2Label: "string",
+  DeviceCustomString3: "string", DeviceCustomString3Label: "string", DeviceCustomString4: "string", DeviceCustomString4Label: "string",
+  DeviceCustomString5: "string", DeviceCustomString5Label: "string", DeviceCustomString6: "string", DeviceCustomString6Label: "string",
+  DeviceCustomNumber1: "number", DeviceCustomNumber1Label: "string", DeviceCustomNumber2: "number", DeviceCustomNumber2Label: "string",
+  DeviceCustomNumber3: "number", DeviceCustomNumber3Label: "string", DeviceCustomIPv6Address1: "string", DeviceCustomIPv6Address1Label: "string",
+  DeviceCustomIPv6Address2: "string", DeviceCustomIPv6Address2Label: "string", DeviceCustomIPv6Address3: "string", DeviceCustomIPv6Address3Label: "string",
+  DeviceCustomIPv6Address4: "string", DeviceCustomIPv6Address4Label: "string", DeviceCustomDate1: "integer", DeviceCustomDate1Label: "string",
+  DeviceCustomDate2: "integer", DeviceCustomDate2Label: "string", FlexString1: "string", FlexString1Label: "string",
+  FlexString2: "string", FlexString2Label: "string", FlexNumber1: "number", FlexNumber1Label: "string",
+  FlexNumber2: "number", FlexNumber2Label: "string"
 }
 
 /** True when `name` is a field of the normalized event. */

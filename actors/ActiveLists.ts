@@ -1,0 +1,164 @@
+// The active lists of one correlator (SPEC §4): key -> record, each record living its list's
+// TTL in stream time. Expired records leave in deadline order, and the engine turns each into
+// a service event its own rules can match.
+import type { ActiveListSpec } from "../model/Rule.ts"
+
+export interface ActiveListRecord {
+  readonly fields: Readonly<Record<string, string>>
+  /** Stream time at which the record expires (+Infinity: never). */
+  readonly expiresAt: number
+  /** Order of writes, to break ties between equal deadlines. */
+  readonly seq: number
+  readonly createdAt: number
+}
+
+export interface ExpiredRecord {
+  readonly list: string
+  readonly key: string
+  readonly record: ActiveListRecord
+}
+
+interface Deadline {
+  readonly expiresAt: number
+  readonly seq: number
+  readonly list: string
+  readonly key: string
+}
+
+const earlier = (a: Deadline, b: Deadline) => (a.expiresAt !== b.expiresAt ? a.expiresAt < b.expiresAt : a.seq < b.seq)
+
+export class ActiveLists {
+  private readonly lists = new Map<string, Map<string, ActiveListRecord>>()
+  private readonly ttlMillis = new Map<string, number>()
+  /** A heap of deadlines; entries of overwritten or deleted records are skipped when popped. */
+  private deadlines: Array<Deadline> = []
+  private seq = 0
+
+  constructor(specs: ReadonlyArray<ActiveListSpec>) {
+    for (const spec of specs) {
+      this.lists.set(spec.name, new Map())
+      this.ttlMillis.set(spec.name, spec.ttlSeconds * 1000)
+    }
+  }
+
+  names(): Array<string> {
+    return [...this.lists.keys()]
+  }
+
+  isDeclared(list: string): boolean {
+    return this.lists.has(list)
+  }
+
+  /** True when the key has a record that has not expired at `now`. */
+  has(list: string, key: string, now: number): boolean {
+    const record = this.lists.get(list)?.get(key)
+    return record !== undefined && record.expiresAt > now
+  }
+
+  get(list: string, key: string, now: number): ActiveListRecord | undefined {
+    const record = this.lists.get(list)?.get(key)
+    return record !== undefined && record.expiresAt > now ? record : undefined
+  }
+
+  /** Writes (merging into an existing record) and restarts its TTL. */
+  set(list: string, key: string, fields: Readonly<Record<string, string>>, now: number): void {
+    const records = this.lists.get(list)
+    if (records === undefined) return
+    const ttl = this.ttlMillis.get(list) ?? 0
+    const previous = records.get(key)
+    const record: ActiveListRecord = {
+      fields: previous !== undefined && previous.expiresAt > now ? { ...previous.fields, ...fields } : { ...fields },
+      expiresAt: ttl === 0 ? Number.POSITIVE_INFINITY : now + ttl,
+      seq: this.seq++,
+      createdAt: previous?.createdAt ?? now
+    }
+    records.set(key, record)
+    if (ttl !== 0) this.pushDeadline({ expiresAt: record.expiresAt, seq: record.seq, list, key })
+  }
+
+  delete(list: string, key: string): void {
+    this.lists.get(list)?.delete(key)
+  }
+
+  /** The earliest deadline of a live record, or +Infinity. */
+  nextDeadline(): number {
+    this.dropStale()
+    return this.deadlines[0]?.expiresAt ?? Number.POSITIVE_INFINITY
+  }
+
+  /** Removes and returns the first record expired at `now`, if any. */
+  popExpired(now: number): ExpiredRecord | undefined {
+    this.dropStale()
+    const first = this.deadlines[0]
+    if (first === undefined || first.expiresAt > now) return undefined
+    this.popDeadline()
+    const records = this.lists.get(first.list)!
+    const record = records.get(first.key)!
+    records.delete(first.key)
+    return { list: first.list, key: first.key, record }
+  }
+
+  /** Every live record, for snapshots: list, key, record, in write order. */
+  entries(): Array<ExpiredRecord> {
+    const all: Array<ExpiredRecord> = []
+    for (const [list, records] of this.lists) for (const [key, record] of records) all.push({ list, key, record })
+    return all.sort((a, b) => a.record.seq - b.record.seq)
+  }
+
+  get nextSeq(): number {
+    return this.seq
+  }
+
+  /** Restores a record exactly as a snapshot held it. */
+  restore(list: string, key: string, record: ActiveListRecord): void {
+    this.lists.get(list)?.set(key, record)
+    if (Number.isFinite(record.expiresAt)) this.pushDeadline({ expiresAt: record.expiresAt, seq: record.seq, list, key })
+  }
+
+  restoreSeq(seq: number): void {
+    this.seq = seq
+  }
+
+  size(list: string): number {
+    return this.lists.get(list)?.size ?? 0
+  }
+
+  private dropStale(): void {
+    for (;;) {
+      const first = this.deadlines[0]
+      if (first === undefined) return
+      const record = this.lists.get(first.list)?.get(first.key)
+      if (record !== undefined && record.seq === first.seq) return
+      this.popDeadline()
+    }
+  }
+
+  private pushDeadline(deadline: Deadline): void {
+    const heap = this.deadlines
+    let at = heap.length
+    heap.push(deadline)
+    while (at > 0) {
+      const parent = (at - 1) >> 1
+      if (!earlier(deadline, heap[parent]!)) break
+      heap[at] = heap[parent]!
+      at = parent
+    }
+    heap[at] = deadline
+  }
+
+  private popDeadline(): void {
+    const heap = this.deadlines
+    const last = heap.pop()!
+    if (heap.length === 0) return
+    let at = 0
+    for (;;) {
+      let child = 2 * at + 1
+      if (child >= heap.length) break
+      if (child + 1 < heap.length && earlier(heap[child + 1]!, heap[child]!)) child++
+      if (!earlier(heap[child]!, last)) break
+      heap[at] = heap[child]!
+      at = child
+    }
+    heap[at] = last
+  }
+}

@@ -1,0 +1,56 @@
+// A pool of base-event-ID cells shared by all buckets of a rule: each cell holds one UUID as four
+// words and the index of the next cell, so a bucket's IDs are a linked chain with O(1) append
+// and O(1) release of the whole chain.
+import { readIdWords, writeIdWords } from "./EventIdWords.ts"
+
+export class IdPool {
+  private words = new Uint32Array(4 * 1024)
+  private next = new Int32Array(1024)
+  private freeHead = -1
+  private used = 0
+
+  /** Stores `id` in a new cell after `tail` (or as a new chain when tail is -1); returns the cell. */
+  append(tail: number, id: string): number {
+    const cell = this.allocate()
+    writeIdWords(id, this.words, cell * 4)
+    this.next[cell] = -1
+    if (tail >= 0) this.next[tail] = cell
+    return cell
+  }
+
+  /** The IDs of the chain starting at `head`, in order. */
+  read(head: number): Array<string> {
+    const ids: Array<string> = []
+    for (let cell = head; cell >= 0; cell = this.next[cell]!) ids.push(readIdWords(this.words, cell * 4))
+    return ids
+  }
+
+  /** Returns a whole chain to the pool. */
+  release(head: number, tail: number): void {
+    if (head < 0) return
+    this.next[tail] = this.freeHead
+    this.freeHead = head
+  }
+
+  /** Bytes held by the pool's arrays. */
+  get byteSize(): number {
+    return this.words.byteLength + this.next.byteLength
+  }
+
+  private allocate(): number {
+    if (this.freeHead >= 0) {
+      const cell = this.freeHead
+      this.freeHead = this.next[cell]!
+      return cell
+    }
+    if (this.used === this.next.length) {
+      const words = new Uint32Array(this.words.length * 2)
+      words.set(this.words)
+      this.words = words
+      const next = new Int32Array(this.next.length * 2)
+      next.set(this.next)
+      this.next = next
+    }
+    return this.used++
+  }
+}

@@ -129,6 +129,29 @@ describe("EventSql WHERE", () => {
     expect(where("SourceUserName is not null")).toEqual({ field: "SourceUserName", op: "exists" })
   })
 
+  it("reads the whole filter language: text operators, match, inSubnet, exists, Extra entries, NOT IN", () => {
+    expect(where("Message contains 'fail' AND Name startsWith 'A' AND Name endsWith 'z'")).toEqual({
+      and: [
+        { field: "Message", op: "contains", value: "fail" },
+        { field: "Name", op: "startsWith", value: "A" },
+        { field: "Name", op: "endsWith", value: "z" }
+      ]
+    })
+    expect(where("match(Message, '(?i)^fail') OR inSubnet(SourceAddress, '10.0.0.0/8', 'fd00::/8')")).toEqual({
+      or: [
+        { field: "Message", op: "match", pattern: "(?i)^fail" },
+        { field: "SourceAddress", op: "inSubnet", cidrs: ["10.0.0.0/8", "fd00::/8"] }
+      ]
+    })
+    expect(where("exists(FileHash) AND Extra.agent = 'x' AND DestinationPort NOT IN (22)")).toEqual({
+      and: [
+        { field: "FileHash", op: "exists" },
+        { field: "Extra.agent", op: "=", value: "x" },
+        { not: { field: "DestinationPort", op: "in", values: [22] } }
+      ]
+    })
+  })
+
   it("a parsed WHERE clause selects the events the query describes", () => {
     const predicate = compileFilter(
       where("(EventOutcome = 'failure' OR Name LIKE 'auth%') AND NOT SourceAddress IN ('10.0.0.1') AND DestinationPort >= 22")
@@ -237,7 +260,7 @@ describe("EventSql errors", () => {
 
   it("a missing operator, value or closing parenthesis says what was expected", () => {
     const noOperator = rejected("SELECT * FROM events WHERE Name 'x'")
-    expect(noOperator.expected).toBe("a comparison (=, !=, <, <=, >, >=), IN, LIKE or IS")
+    expect(noOperator.expected).toBe("a comparison (=, !=, <, <=, >, >=), IN, LIKE, IS, contains, startsWith or endsWith")
     expect(noOperator.column).toBe(33)
     const noValue = rejected("SELECT * FROM events WHERE Name = AND")
     expect([noValue.column, noValue.expected]).toEqual([35, "a quoted string or a number"])
@@ -254,6 +277,23 @@ describe("EventSql errors", () => {
     expect(rejected("SELECT * FROM events WHERE Name LIKE 'a_b'").expected).toBe("a pattern with % only at its ends")
     const numeric = rejected("SELECT * FROM events WHERE Name LIKE 5")
     expect([numeric.column, numeric.expected]).toEqual([38, "a quoted LIKE pattern"])
+  })
+
+  it("variables and active lists, which a search does not have, are rejected where they stand", () => {
+    const inField = rejected("SELECT * FROM events WHERE $score > 5")
+    expect([inField.column, inField.expected]).toEqual([28, "an event field (variables are not available here)"])
+    const inValue = rejected("SELECT * FROM events WHERE Name = $user")
+    expect([inValue.column, inValue.expected]).toEqual([35, "a quoted string or a number (variables are not available here)"])
+    const activeList = rejected("SELECT * FROM events WHERE inActiveList('blocked', SourceAddress)")
+    expect([activeList.column, activeList.expected]).toEqual([28, "a field, a variable or '(' (active lists are not available here)"])
+  })
+
+  it("an invalid regular expression or CIDR range is rejected at its string, with the reason", () => {
+    const pattern = rejected("SELECT * FROM events\nWHERE match(Message, 'a(b')")
+    expect([pattern.line, pattern.column, pattern.expected]).toEqual([2, 22, "a valid RE2 regular expression"])
+    expect(pattern.message).toContain("missing closing )")
+    const cidr = rejected("SELECT * FROM events WHERE inSubnet(SourceAddress, '10.0.0.0/33')")
+    expect([cidr.column, cidr.expected]).toEqual([52, "a CIDR range such as '10.0.0.0/8' or 'fd00::/8'"])
   })
 
   it("reports line and column of errors in a multi-line query", () => {
@@ -282,7 +322,12 @@ const render = (filter: Filter): string => {
       return `${filter.field} LIKE ${quote(`${filter.value}%`)}`
     case "endsWith":
       return `${filter.field} LIKE ${quote(`%${filter.value}`)}`
+    case "match":
+    case "inSubnet":
+    case "inActiveList":
+      throw new Error(`the property below does not generate ${filter.op}`)
     default:
+      if (typeof filter.value === "object") throw new Error("the property below does not generate variables")
       return `${filter.field} ${filter.op} ${quote(filter.value)}`
   }
 }

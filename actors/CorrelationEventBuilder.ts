@@ -4,7 +4,8 @@
 import { EventType, type NormalizedEvent } from "../model/Event.ts"
 import type { CorrelatorSpec, Trigger } from "../model/Rule.ts"
 import { deterministicId } from "./DeterministicId.ts"
-import { fieldWriter, KeySeparator, type CompiledRule, type FieldWriter } from "./RuleCompiler.ts"
+import { KeySeparator } from "./GroupTable.ts"
+import { fieldWriter, type CompiledRule, type FieldWriter } from "./RuleCompiler.ts"
 
 /** The product name stamped on correlation and service events. */
 export const ProductName = "Corvus"

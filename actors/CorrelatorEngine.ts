@@ -149,8 +149,7 @@ export class CorrelatorEngine {
       return
     }
     const table = rule.table!
-    const groupKey = rule.groupKey(event)
-    let slot = table.find(groupKey)
+    let slot = table.locate(event)
     for (let i = 0; i < matched.length; i++) {
       if (!rule.selectors[matched[i]!]!.recovery) continue
       // A recovery event resets its bucket without firing.
@@ -161,9 +160,10 @@ export class CorrelatorEngine {
       return
     }
     if (slot < 0) {
-      slot = table.open(groupKey, event.Timestamp, this.openSeq++)
+      slot = table.openFor(event, event.Timestamp, this.openSeq++)
       this.refreshDeadline(rule.index)
     }
+    const groupKey = table.keyOf(slot)
     const selectors = table.selectors
     let counted = 0
     if (rule.uniqueKey !== undefined) {
@@ -201,8 +201,8 @@ export class CorrelatorEngine {
         groupKey,
         identity: [table.windowStart[slot]!, table.openSeq[slot]!, ordinal],
         time: event.Timestamp,
-        startTime: table.startTime[slot]!,
-        endTime: table.endTime[slot]!,
+        startTime: table.startTime(slot),
+        endTime: table.endTime(slot),
         baseEventIds: table.baseEventIds(slot),
         baseEventCount: table.eventCount[slot]!,
         event
@@ -297,8 +297,8 @@ export class CorrelatorEngine {
         groupKey: table.keyOf(slot),
         identity: [table.windowStart[slot]!, table.openSeq[slot]!, "timeout"],
         time: table.windowEnd(slot),
-        startTime: table.startTime[slot]!,
-        endTime: table.endTime[slot]!,
+        startTime: table.startTime(slot),
+        endTime: table.endTime(slot),
         baseEventIds: table.baseEventIds(slot),
         baseEventCount: table.eventCount[slot]!,
         event: undefined
@@ -369,8 +369,8 @@ export class CorrelatorEngine {
         w.string(table.keyOf(slot))
         w.f64(table.windowStart[slot]!)
         w.f64(table.openSeq[slot]!)
-        w.f64(table.startTime[slot]!)
-        w.f64(table.endTime[slot]!)
+        w.f64(table.startTime(slot))
+        w.f64(table.endTime(slot))
         w.u32(table.eventCount[slot]!)
         w.u32(table.fired[slot]!)
         for (let s = 0; s < table.selectors; s++) w.u32(table.counts[slot * table.selectors + s]!)
@@ -427,12 +427,11 @@ export class CorrelatorEngine {
         const eventCount = r.u32()
         const fired = r.u32()
         if (table === undefined) throw new SnapshotCorrupt("buckets for a rule without windows")
-        const slot = table.open(key, windowStart, openSeq)
+        const slot = table.openKey(key, windowStart, openSeq)
         for (let s = 0; s < table.selectors; s++) table.counts[slot * table.selectors + s] = r.u32()
         const idCount = r.u32()
         for (let k = 0; k < idCount; k++) table.addEvent(slot, r.string(), startTime)
-        table.startTime[slot] = startTime
-        table.endTime[slot] = endTime
+        table.setTimes(slot, startTime, endTime)
         table.eventCount[slot] = eventCount
         table.fired[slot] = fired
         const uniqueCount = r.u32()

@@ -1,110 +1,176 @@
 // The group actors of one standard rule, kept as columns: one slot per live bucket (group key),
-// its window, per-selector counts, base event IDs in the ID pool and a deadline heap. A million
-// live keys cost typed-array columns and one map entry each, not an object graph.
+// its window, per-selector counts, base event IDs in the ID pool and its deadline. A million
+// live keys cost typed-array columns and one map entry each, not an object graph. Buckets are
+// found through nested maps keyed by the identical fields' own values, so finding the bucket
+// of an event allocates nothing; the key's text is built once, when the bucket opens.
+import type { NormalizedEvent } from "../model/Event.ts"
+import { DeadlineQueue } from "./DeadlineQueue.ts"
+import type { FieldReader } from "./FieldReader.ts"
 import { IdPool } from "./IdPool.ts"
-import { IndexedHeap } from "./IndexedHeap.ts"
+import { asText } from "./Variables.ts"
 
 /** Base event IDs kept per firing; BaseEventCount keeps counting past it. */
 export const MaxBaseEventIds = 1_000
 
+/** One identical field: how to read it, and whether its values are numbers. */
+export interface KeyPart {
+  readonly read: FieldReader
+  readonly numeric: boolean
+}
+
+/** Separates the values of a composite group key in its text form. */
+export const KeySeparator = "\u001f"
+
+type Value = string | number
+type Node = Map<Value, Node | number>
+
 export class GroupTable {
-  private readonly slotOf = new Map<string, number>()
+  private readonly root: Node = new Map()
+  private live = 0
   private keys: Array<string | undefined> = []
+  /** Composite keys only: the map holding the slot and its last value, to remove it. */
+  private leaves: Array<Node | undefined> = []
+  private lastParts: Array<Value | undefined> = []
+  private readonly partValue: ReadonlyArray<(event: NormalizedEvent) => Value>
+  private readonly values: Array<Value>
   private capacity = 0
   private used = 0
   private freeSlots: Array<number> = []
   windowStart = new Float64Array(0)
   openSeq = new Float64Array(0)
-  startTime = new Float64Array(0)
-  endTime = new Float64Array(0)
-  idHead = new Int32Array(0)
-  idTail = new Int32Array(0)
-  idCount = new Uint32Array(0)
+  /** Earliest and latest event time since the last full match, as offsets from the window start. */
+  private startOffset = new Int32Array(0)
+  private endOffset = new Int32Array(0)
+  private generation = new Uint32Array(0)
+  private idHead = new Int32Array(0)
+  private idCount = new Uint16Array(0)
   eventCount = new Uint32Array(0)
   fired = new Uint32Array(0)
   counts = new Uint32Array(0)
   /** Values seen per slot, for rules with unique fields: `${selector}\u001f${values}`. */
   readonly unique = new Map<number, Set<string>>()
   readonly ids = new IdPool()
-  private readonly deadlines: IndexedHeap
+  private readonly deadlines: DeadlineQueue
 
-  constructor(readonly selectors: number, readonly windowMillis: number) {
-    // Deadlines order by window end, then by opening order: the same input always expires alike.
-    this.deadlines = new IndexedHeap((a, b) => {
-      const endA = this.windowStart[a]!
-      const endB = this.windowStart[b]!
-      return endA !== endB ? endA < endB : this.openSeq[a]! < this.openSeq[b]!
-    })
+  constructor(readonly selectors: number, readonly windowMillis: number, readonly parts: ReadonlyArray<KeyPart>) {
+    // Values as map keys: numbers stay numbers, strings stay the event's own strings, and a
+    // missing value is "" (so it groups with an empty one, as the key text does).
+    this.partValue = (parts.length === 0 ? [{ read: () => "", numeric: false }] : parts).map(({ read, numeric }) =>
+      numeric
+        ? (event: NormalizedEvent): Value => {
+            const value = read(event)
+            return typeof value === "number" ? value : value === undefined ? "" : asText(value)
+          }
+        : (event: NormalizedEvent): Value => {
+            const value = read(event)
+            return typeof value === "string" ? value : asText(value)
+          }
+    )
+    this.values = new Array<Value>(this.partValue.length)
+    this.deadlines = new DeadlineQueue(
+      (slot) => this.windowStart[slot]!,
+      (slot) => this.openSeq[slot]!,
+      (slot) => this.generation[slot]!
+    )
     this.grow(64)
   }
 
   get liveGroups(): number {
-    return this.slotOf.size
+    return this.live
   }
 
-  /** The slot of a live bucket, or -1. */
-  find(groupKey: string): number {
-    return this.slotOf.get(groupKey) ?? -1
+  /** The slot of the event's live bucket, or -1. */
+  locate(event: NormalizedEvent): number {
+    const partValue = this.partValue
+    let node = this.root
+    const last = partValue.length - 1
+    for (let i = 0; i < last; i++) {
+      const next = node.get(partValue[i]!(event))
+      if (next === undefined) return -1
+      node = next as Node
+    }
+    const slot = node.get(partValue[last]!(event))
+    return slot === undefined ? -1 : (slot as number)
+  }
+
+  /** Opens the event's bucket, its window starting at `time`. */
+  openFor(event: NormalizedEvent, time: number, seq: number): number {
+    const values = this.values
+    for (let i = 0; i < values.length; i++) values[i] = this.partValue[i]!(event)
+    return this.openWith(values, time, seq)
+  }
+
+  /** Opens the bucket of a key in its text form (restoring a snapshot). */
+  openKey(groupKey: string, time: number, seq: number): number {
+    const texts = this.partValue.length === 1 ? [groupKey] : groupKey.split(KeySeparator)
+    return this.openWith(texts.map((text, i) => this.fromText(i, text)), time, seq)
   }
 
   keyOf(slot: number): string {
     return this.keys[slot]!
   }
 
-  /** Opens a bucket whose window starts at `time`. */
-  open(groupKey: string, time: number, seq: number): number {
-    const slot = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.nextSlot()
-    this.slotOf.set(groupKey, slot)
-    this.keys[slot] = groupKey
-    this.windowStart[slot] = time
-    this.openSeq[slot] = seq
-    this.idHead[slot] = -1
-    this.idTail[slot] = -1
-    this.fired[slot] = 0
-    this.resetEvents(slot)
-    this.deadlines.push(slot)
-    return slot
-  }
-
   /** Counts one event into the bucket (its ID once, whatever selectors it matched). */
   addEvent(slot: number, id: string, time: number): void {
+    // Offsets fit 32 bits for windows up to the schema's limit; a far-late event is clamped.
+    const offset = Math.max(-0x8000_0000, Math.min(0x7fff_ffff, time - this.windowStart[slot]!))
     if (this.eventCount[slot] === 0) {
-      this.startTime[slot] = time
-      this.endTime[slot] = time
+      this.startOffset[slot] = offset
+      this.endOffset[slot] = offset
     } else {
-      if (time < this.startTime[slot]!) this.startTime[slot] = time
-      if (time > this.endTime[slot]!) this.endTime[slot] = time
+      if (offset < this.startOffset[slot]!) this.startOffset[slot] = offset
+      if (offset > this.endOffset[slot]!) this.endOffset[slot] = offset
     }
     this.eventCount[slot]!++
     if (this.idCount[slot]! < MaxBaseEventIds) {
-      const cell = this.ids.append(this.idTail[slot]!, id)
-      if (this.idHead[slot]! < 0) this.idHead[slot] = cell
-      this.idTail[slot] = cell
+      // Chains grow at the head; reading reverses them back to arrival order.
+      this.idHead[slot] = this.ids.prepend(this.idHead[slot]!, id)
       this.idCount[slot]!++
     }
   }
 
+  startTime(slot: number): number {
+    return this.windowStart[slot]! + this.startOffset[slot]!
+  }
+
+  endTime(slot: number): number {
+    return this.windowStart[slot]! + this.endOffset[slot]!
+  }
+
+  /** Restores the times of a snapshot. */
+  setTimes(slot: number, startTime: number, endTime: number): void {
+    this.startOffset[slot] = startTime - this.windowStart[slot]!
+    this.endOffset[slot] = endTime - this.windowStart[slot]!
+  }
+
   baseEventIds(slot: number): Array<string> {
-    return this.ids.read(this.idHead[slot]!)
+    return this.ids.read(this.idHead[slot]!).reverse()
   }
 
   /** After a full match: the bucket keeps its window but forgets its events. */
   resetEvents(slot: number): void {
-    this.ids.release(this.idHead[slot]!, this.idTail[slot]!)
+    this.ids.release(this.idHead[slot]!)
     this.idHead[slot] = -1
-    this.idTail[slot] = -1
     this.idCount[slot] = 0
     this.eventCount[slot] = 0
     this.counts.fill(0, slot * this.selectors, (slot + 1) * this.selectors)
-    this.unique.delete(slot)
+    if (this.unique.size > 0) this.unique.delete(slot)
   }
 
   /** Removes the bucket (window over, or reset by a recovery event). */
   close(slot: number): void {
     this.resetEvents(slot)
     this.deadlines.remove(slot)
-    this.slotOf.delete(this.keys[slot]!)
+    this.generation[slot]!++
+    const leaf = this.leaves[slot]
+    if (leaf === undefined) this.root.delete(this.fromText(0, this.keys[slot]!))
+    else {
+      leaf.delete(this.lastParts[slot]!)
+      this.leaves[slot] = undefined
+      this.lastParts[slot] = undefined
+    }
     this.keys[slot] = undefined
+    this.live--
     this.freeSlots.push(slot)
   }
 
@@ -114,47 +180,84 @@ export class GroupTable {
 
   /** The earliest window end of a live bucket, or +Infinity. */
   nextDeadline(): number {
-    const slot = this.deadlines.peek()
+    const slot = this.deadlines.first()
     return slot < 0 ? Number.POSITIVE_INFINITY : this.windowEnd(slot)
   }
 
   /** The live bucket whose window ended at or before `now` first, or -1. */
   firstExpired(now: number): number {
-    const slot = this.deadlines.peek()
+    const slot = this.deadlines.first()
     return slot >= 0 && this.windowEnd(slot) <= now ? slot : -1
   }
 
   /** Live slots in deadline order (for snapshots). */
   liveSlots(): Array<number> {
-    const slots = [...this.slotOf.values()]
+    const slots: Array<number> = []
+    for (let slot = 0; slot < this.keys.length; slot++) if (this.keys[slot] !== undefined) slots.push(slot)
     slots.sort((a, b) => this.windowStart[a]! - this.windowStart[b]! || this.openSeq[a]! - this.openSeq[b]!)
     return slots
   }
 
-  /** Bytes of the typed columns, the ID pool and the heap (not the map of keys). */
+  /** Bytes of the typed columns, the ID pool and the deadlines (not the maps of keys). */
   get columnBytes(): number {
-    const columns = [this.windowStart, this.openSeq, this.startTime, this.endTime, this.idHead, this.idTail, this.idCount, this.eventCount, this.fired, this.counts]
+    const columns = [this.windowStart, this.openSeq, this.startOffset, this.endOffset, this.generation, this.idHead, this.idCount, this.eventCount, this.fired, this.counts]
     return columns.reduce((sum, column) => sum + column.byteLength, 0) + this.ids.byteSize + this.deadlines.byteSize
   }
 
+  private fromText(part: number, text: string): Value {
+    return this.parts[part]?.numeric === true && text !== "" ? Number(text) : text
+  }
+
+  private openWith(values: ReadonlyArray<Value>, time: number, seq: number): number {
+    const slot = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.nextSlot()
+    let node = this.root
+    const last = values.length - 1
+    for (let i = 0; i < last; i++) {
+      let next = node.get(values[i]!) as Node | undefined
+      if (next === undefined) {
+        next = new Map()
+        node.set(values[i]!, next)
+      }
+      node = next
+    }
+    node.set(values[last]!, slot)
+    if (last === 0) this.keys[slot] = asText(values[0])
+    else {
+      this.leaves[slot] = node
+      this.lastParts[slot] = values[last]!
+      let key = asText(values[0])
+      for (let i = 1; i <= last; i++) key += KeySeparator + asText(values[i])
+      this.keys[slot] = key
+    }
+    this.live++
+    this.windowStart[slot] = time
+    this.openSeq[slot] = seq
+    this.idHead[slot] = -1
+    this.fired[slot] = 0
+    this.resetEvents(slot)
+    this.deadlines.add(slot)
+    return slot
+  }
+
   private nextSlot(): number {
-    if (this.used === this.capacity) this.grow(this.capacity * 2)
+    // Growing by half keeps unused capacity (and so bytes per key) lower than doubling.
+    if (this.used === this.capacity) this.grow(Math.ceil(this.capacity * 1.5))
     return this.used++
   }
 
   private grow(capacity: number): void {
-    const widen = <T extends Float64Array | Int32Array | Uint32Array>(column: T, make: (length: number) => T, per = 1): T => {
+    const widen = <T extends Float64Array | Int32Array | Uint32Array | Uint16Array>(column: T, make: (length: number) => T, per = 1): T => {
       const wider = make(capacity * per)
       wider.set(column)
       return wider
     }
     this.windowStart = widen(this.windowStart, (n) => new Float64Array(n))
     this.openSeq = widen(this.openSeq, (n) => new Float64Array(n))
-    this.startTime = widen(this.startTime, (n) => new Float64Array(n))
-    this.endTime = widen(this.endTime, (n) => new Float64Array(n))
+    this.startOffset = widen(this.startOffset, (n) => new Int32Array(n))
+    this.endOffset = widen(this.endOffset, (n) => new Int32Array(n))
+    this.generation = widen(this.generation, (n) => new Uint32Array(n))
     this.idHead = widen(this.idHead, (n) => new Int32Array(n))
-    this.idTail = widen(this.idTail, (n) => new Int32Array(n))
-    this.idCount = widen(this.idCount, (n) => new Uint32Array(n))
+    this.idCount = widen(this.idCount, (n) => new Uint16Array(n))
     this.eventCount = widen(this.eventCount, (n) => new Uint32Array(n))
     this.fired = widen(this.fired, (n) => new Uint32Array(n))
     this.counts = widen(this.counts, (n) => new Uint32Array(n), this.selectors)

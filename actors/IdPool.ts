@@ -1,6 +1,6 @@
 // A pool of base-event-ID cells shared by all buckets of a rule: each cell holds one UUID as four
-// words and the index of the next cell, so a bucket's IDs are a linked chain with O(1) append
-// and O(1) release of the whole chain.
+// words and the index of the next cell, so a bucket's IDs are a linked chain with O(1) prepend;
+// a released chain is walked once onto the free list.
 import { readIdWords, writeIdWords } from "./EventIdWords.ts"
 
 export class IdPool {
@@ -9,12 +9,11 @@ export class IdPool {
   private freeHead = -1
   private used = 0
 
-  /** Stores `id` in a new cell after `tail` (or as a new chain when tail is -1); returns the cell. */
-  append(tail: number, id: string): number {
+  /** Stores `id` in a new cell in front of the chain at `head` (-1: none); returns the new head. */
+  prepend(head: number, id: string): number {
     const cell = this.allocate()
     writeIdWords(id, this.words, cell * 4)
-    this.next[cell] = -1
-    if (tail >= 0) this.next[tail] = cell
+    this.next[cell] = head
     return cell
   }
 
@@ -26,10 +25,14 @@ export class IdPool {
   }
 
   /** Returns a whole chain to the pool. */
-  release(head: number, tail: number): void {
-    if (head < 0) return
-    this.next[tail] = this.freeHead
-    this.freeHead = head
+  release(head: number): void {
+    let cell = head
+    while (cell >= 0) {
+      const next = this.next[cell]!
+      this.next[cell] = this.freeHead
+      this.freeHead = cell
+      cell = next
+    }
   }
 
   /** Bytes held by the pool's arrays. */
@@ -44,10 +47,11 @@ export class IdPool {
       return cell
     }
     if (this.used === this.next.length) {
-      const words = new Uint32Array(this.words.length * 2)
+      const cells = Math.ceil(this.next.length * 1.5)
+      const words = new Uint32Array(cells * 4)
       words.set(this.words)
       this.words = words
-      const next = new Int32Array(this.next.length * 2)
+      const next = new Int32Array(cells)
       next.set(this.next)
       this.next = next
     }

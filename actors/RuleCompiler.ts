@@ -6,7 +6,7 @@ import type { Filter } from "../model/Filter.ts"
 import { compileFilter, type ActiveListLookup, type EventPredicate } from "../model/FilterCompiler.ts"
 import type { Action, ActiveListAction, CorrelatorSpec, Enrichment, Rule, Trigger } from "../model/Rule.ts"
 import { fieldReader, type FieldReader } from "./FieldReader.ts"
-import { GroupTable } from "./GroupTable.ts"
+import { GroupTable, KeySeparator, type KeyPart } from "./GroupTable.ts"
 import { asText, compileValueSource, compileVariables } from "./Variables.ts"
 
 /** A rule that cannot run: where (`rules[2].selectors[0].filter`) and why. */
@@ -51,7 +51,6 @@ export interface CompiledRule {
   readonly selectors: ReadonlyArray<CompiledSelector>
   readonly filters: ReadonlyArray<Filter>
   readonly identicalFields: ReadonlyArray<string>
-  readonly groupKey: (event: NormalizedEvent) => string
   readonly uniqueKey: ((event: NormalizedEvent) => string) | undefined
   readonly uniqueFields: ReadonlyArray<string>
   readonly actions: { readonly [T in Trigger]: ReadonlyArray<CompiledAction> }
@@ -60,9 +59,6 @@ export interface CompiledRule {
   /** Standard rules only. */
   readonly table: GroupTable | undefined
 }
-
-/** Separates the values of a composite key; never appears in printable field values. */
-export const KeySeparator = "\u001f"
 
 const keyOf = (readers: ReadonlyArray<FieldReader>, separator: string): ((event: NormalizedEvent) => string) => {
   if (readers.length === 0) return () => ""
@@ -185,12 +181,22 @@ export const compileRules = (spec: CorrelatorSpec, activeLists: ActiveListLookup
       selectors,
       filters: selectorSpecs.map((selector) => selector.filter),
       identicalFields,
-      groupKey: keyOf(identicalFields.map((ref, i) => reader(`identicalFields[${i}]`, ref)), KeySeparator),
       uniqueKey: uniqueFields.length === 0 ? undefined : keyOf(uniqueFields.map((ref, i) => reader(`uniqueFields[${i}]`, ref)), KeySeparator),
       uniqueFields,
       actions,
       operations: rule.kind === "operational" ? rule.activeLists.map((item, j) => listAction(`activeLists[${j}]`, item)) : [],
-      table: rule.kind === "standard" ? new GroupTable(selectors.length, rule.windowSeconds * 1000) : undefined
+      table:
+        rule.kind === "standard"
+          ? new GroupTable(
+              selectors.length,
+              rule.windowSeconds * 1000,
+              identicalFields.map((ref, i): KeyPart => {
+                const field = isEventFieldName(ref) ? ref : undefined
+                const kind = field === undefined ? "string" : EventFieldKinds[field]
+                return { read: reader(`identicalFields[${i}]`, ref), numeric: kind === "integer" || kind === "number" }
+              })
+            )
+          : undefined
     }
   })
 }

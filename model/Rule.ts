@@ -105,7 +105,8 @@ export const StandardRule = Schema.Struct({
   selectors: Schema.NonEmptyArray(Selector),
   identicalFields: withDefault(Schema.Array(FieldRef), () => []),
   uniqueFields: withDefault(Schema.Array(FieldRef), () => []),
-  windowSeconds: Schema.Int.pipe(Schema.positive()),
+  /** At most 23 days: buckets keep event times as 32-bit millisecond offsets in their window. */
+  windowSeconds: Schema.Int.pipe(Schema.between(1, 2_000_000)),
   actions: withDefault(Schema.Array(Action), () => [Schema.decodeSync(Action)({ trigger: "onFirstThreshold" })])
 })
 export type StandardRule = typeof StandardRule.Type

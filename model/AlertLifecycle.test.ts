@@ -8,7 +8,7 @@ import { Alert, MaxEventsPerAlert, type AlertStatus } from "./Alert.ts"
 import { alreadyContains, canExtend, extendAlert, openAlert, type FiringGroup } from "./AlertLifecycle.ts"
 import type { NormalizedEvent } from "./Event.ts"
 import { CorrelatorId, TenantId } from "./Ids.ts"
-import { StandardRule, type CorrelatorSpec } from "./Rule.ts"
+import { CorrelatorSpec } from "./Rule.ts"
 
 const mainTenant = TenantId.make("main")
 const sourceTenant = TenantId.make("tenant-2")
@@ -40,13 +40,13 @@ const withStatus = (alert: Alert, status: AlertStatus): Alert => ({ ...alert, st
 
 describe("openAlert", () => {
   it("opens an alert from an engine correlation event: its ID, the correlator's tenant, not the events' tenant", () => {
-    const spec: CorrelatorSpec = {
+    const spec: CorrelatorSpec = Schema.decodeUnknownSync(CorrelatorSpec)({
       id: correlatorId,
       tenantId: mainTenant,
       name: "Main correlator",
       sources: [{ tenantId: sourceTenant }],
       rules: [
-        Schema.decodeUnknownSync(StandardRule)({
+        {
           kind: "standard",
           id: "brute-force",
           name: "Brute force",
@@ -54,9 +54,9 @@ describe("openAlert", () => {
           identicalFields: ["SourceAddress"],
           windowSeconds: 60,
           priority: 11
-        })
+        }
       ]
-    }
+    })
     const base = (timestamp: number): NormalizedEvent => ({
       ID: crypto.randomUUID(),
       Timestamp: timestamp,
@@ -66,7 +66,7 @@ describe("openAlert", () => {
       SourceAddress: "10.0.0.1"
     })
     const events = [base(1_000), base(4_000)]
-    const [correlation] = new CorrelatorEngine(spec).processBatch(events)
+    const [correlation] = new CorrelatorEngine(spec).processBatch(events).correlations
     expect(correlation).toBeDefined()
     const alert = openAlert(correlation!.event, correlation!, 9_999)
     expect(alert).toEqual({

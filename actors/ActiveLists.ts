@@ -32,6 +32,8 @@ export class ActiveLists {
   private readonly ttlMillis = new Map<string, number>()
   /** A heap of deadlines; entries of overwritten or deleted records are skipped when popped. */
   private deadlines: Array<Deadline> = []
+  /** Heap entries of records since overwritten or deleted; the heap is rebuilt when they pile up. */
+  private stale = 0
   private seq = 0
 
   constructor(specs: ReadonlyArray<ActiveListSpec>) {
@@ -73,11 +75,27 @@ export class ActiveLists {
       createdAt: previous?.createdAt ?? now
     }
     records.set(key, record)
+    if (previous !== undefined && Number.isFinite(previous.expiresAt)) this.stale++
     if (ttl !== 0) this.pushDeadline({ expiresAt: record.expiresAt, seq: record.seq, list, key })
+    this.compactIfStale()
   }
 
   delete(list: string, key: string): void {
-    this.lists.get(list)?.delete(key)
+    const records = this.lists.get(list)
+    const previous = records?.get(key)
+    if (previous === undefined) return
+    records!.delete(key)
+    if (Number.isFinite(previous.expiresAt)) this.stale++
+    this.compactIfStale()
+  }
+
+  /** A key written again and again leaves one live deadline, not one per write. */
+  private compactIfStale(): void {
+    if (this.stale < 1_024 || this.stale * 2 < this.deadlines.length) return
+    const live = this.deadlines.filter((deadline) => this.lists.get(deadline.list)?.get(deadline.key)?.seq === deadline.seq)
+    this.deadlines = []
+    this.stale = 0
+    for (const deadline of live) this.pushDeadline(deadline)
   }
 
   /** The earliest deadline of a live record, or +Infinity. */
@@ -130,6 +148,7 @@ export class ActiveLists {
       const record = this.lists.get(first.list)?.get(first.key)
       if (record !== undefined && record.seq === first.seq) return
       this.popDeadline()
+      if (this.stale > 0) this.stale--
     }
   }
 

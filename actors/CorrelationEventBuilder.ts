@@ -4,7 +4,7 @@
 import { EventType, type NormalizedEvent } from "../model/Event.ts"
 import type { CorrelatorSpec, Trigger } from "../model/Rule.ts"
 import { deterministicId } from "./DeterministicId.ts"
-import { KeySeparator } from "./GroupTable.ts"
+import { splitGroupKey } from "./GroupTable.ts"
 import { fieldWriter, type CompiledRule, type FieldWriter } from "./RuleCompiler.ts"
 
 /** The product name stamped on correlation and service events. */
@@ -51,7 +51,7 @@ export const buildCorrelationEvent = (correlator: CorrelatorSpec, firing: Firing
   }
   const identical = rule.identicalFields
   if (identical.length > 0) {
-    const values = identical.length === 1 ? [firing.groupKey] : firing.groupKey.split(KeySeparator)
+    const values = splitGroupKey(firing.groupKey, identical.length)
     identical.forEach((ref, i) => writerFor(ref)?.(event, values[i]))
   }
   if (firing.event !== undefined) for (const ref of rule.uniqueFields) {

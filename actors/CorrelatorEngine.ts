@@ -17,7 +17,7 @@ import { asText } from "./Variables.ts"
 /** How deep correlation events may loop back into their own correlator. */
 export const MaxLoopDepth = 8
 const SnapshotMagic = 0x43525653 // "CRVS"
-const SnapshotVersion = 1
+const SnapshotVersion = 2
 
 export class CorrelatorEngine {
   private readonly rules: ReadonlyArray<CompiledRule>
@@ -70,7 +70,8 @@ export class CorrelatorEngine {
     this.out = out
     for (let i = 0; i < events.length; i++) {
       const event = events[i]!
-      if (event.Timestamp > this.watermark) this.advance(event.Timestamp)
+      // At equal time too: a bucket opened by a late event may already be overdue.
+      if (event.Timestamp >= this.watermark) this.advance(event.Timestamp)
       this.now = Math.max(this.watermark, event.Timestamp)
       this.handle(event)
     }
@@ -127,7 +128,11 @@ export class CorrelatorEngine {
     }
     if (matched.length > 0) this.apply(this.rules[currentRule]!, event, matched)
     matched.length = 0
-    // Looped correlation events follow the event that caused them, before the next input.
+    this.drainLoops()
+  }
+
+  /** Looped correlation events follow what caused them (an event or a timer), before anything else. */
+  private drainLoops(): void {
     while (this.loopQueue.length > 0) {
       const next = this.loopQueue.shift()!
       const outer = this.depth
@@ -199,7 +204,7 @@ export class CorrelatorEngine {
     if (rule.actions[trigger].length > 0) {
       this.fire(rule, trigger, {
         groupKey,
-        identity: [table.windowStart[slot]!, table.openSeq[slot]!, ordinal],
+        identity: [table.windowStart[slot]!, table.firstIdHash[slot]!, ordinal],
         time: event.Timestamp,
         startTime: table.startTime(slot),
         endTime: table.endTime(slot),
@@ -222,8 +227,9 @@ export class CorrelatorEngine {
   private allowFiring(rule: CompiledRule, time: number): boolean {
     const limit = rule.rule.rateLimit
     if (limit === 0) return true
+    // A late firing counts in the latest second seen, so lateness cannot reopen a full second.
     const second = Math.floor(time / 1000)
-    if (this.rateSecond[rule.index] !== second) {
+    if (second > this.rateSecond[rule.index]!) {
       this.rateSecond[rule.index] = second
       this.rateCount[rule.index] = 0
     }
@@ -282,6 +288,7 @@ export class CorrelatorEngine {
       if (source === this.rules.length) this.expireListRecord(due)
       else this.expireBucket(this.rules[source]!, due)
       this.refreshDeadline(source)
+      this.drainLoops()
     }
     this.watermark = now
     this.now = now
@@ -295,7 +302,7 @@ export class CorrelatorEngine {
     if (table.eventCount[slot]! > 0 && rule.actions.onTimeout.length > 0) {
       this.fire(rule, "onTimeout", {
         groupKey: table.keyOf(slot),
-        identity: [table.windowStart[slot]!, table.openSeq[slot]!, "timeout"],
+        identity: [table.windowStart[slot]!, table.firstIdHash[slot]!, "timeout"],
         time: table.windowEnd(slot),
         startTime: table.startTime(slot),
         endTime: table.endTime(slot),
@@ -369,6 +376,7 @@ export class CorrelatorEngine {
         w.string(table.keyOf(slot))
         w.f64(table.windowStart[slot]!)
         w.f64(table.openSeq[slot]!)
+        w.u32(table.firstIdHash[slot]!)
         w.f64(table.startTime(slot))
         w.f64(table.endTime(slot))
         w.u32(table.eventCount[slot]!)
@@ -422,12 +430,13 @@ export class CorrelatorEngine {
         const key = r.string()
         const windowStart = r.f64()
         const openSeq = r.f64()
+        const firstIdHash = r.u32()
         const startTime = r.f64()
         const endTime = r.f64()
         const eventCount = r.u32()
         const fired = r.u32()
         if (table === undefined) throw new SnapshotCorrupt("buckets for a rule without windows")
-        const slot = table.openKey(key, windowStart, openSeq)
+        const slot = table.openKey(key, windowStart, openSeq, firstIdHash)
         for (let s = 0; s < table.selectors; s++) table.counts[slot * table.selectors + s] = r.u32()
         const idCount = r.u32()
         for (let k = 0; k < idCount; k++) table.addEvent(slot, r.string(), startTime)

@@ -20,6 +20,27 @@ export interface KeyPart {
 
 /** Separates the values of a composite group key in its text form. */
 export const KeySeparator = "\u001f"
+const Escape = "\u001e"
+
+/** A value's text inside a composite key: the separator and the escape are escaped. */
+export const escapePart = (text: string): string =>
+  text.includes(KeySeparator) || text.includes(Escape) ? text.replace(/[\u001e\u001f]/g, (char) => (char === Escape ? `${Escape}0` : `${Escape}1`)) : text
+
+/** The values of a group key in its text form, for `parts` identical fields. */
+export const splitGroupKey = (groupKey: string, parts: number): Array<string> =>
+  parts <= 1
+    ? [groupKey]
+    : groupKey.split(KeySeparator).map((text) => (text.includes(Escape) ? text.replace(/\u001e[01]/g, (pair) => (pair === `${Escape}0` ? Escape : KeySeparator)) : text))
+
+/** A 32-bit FNV-1a hash of an event ID: with the window start it names a window for IDs. */
+const hashId = (id: string): number => {
+  let hash = 0x811c9dc5
+  for (let i = 0; i < id.length; i++) {
+    hash ^= id.charCodeAt(i)
+    hash = Math.imul(hash, 0x01000193)
+  }
+  return hash >>> 0
+}
 
 type Value = string | number
 type Node = Map<Value, Node | number>
@@ -28,9 +49,6 @@ export class GroupTable {
   private readonly root: Node = new Map()
   private live = 0
   private keys: Array<string | undefined> = []
-  /** Composite keys only: the map holding the slot and its last value, to remove it. */
-  private leaves: Array<Node | undefined> = []
-  private lastParts: Array<Value | undefined> = []
   private readonly partValue: ReadonlyArray<(event: NormalizedEvent) => Value>
   private readonly values: Array<Value>
   private capacity = 0
@@ -38,6 +56,8 @@ export class GroupTable {
   private freeSlots: Array<number> = []
   windowStart = new Float64Array(0)
   openSeq = new Float64Array(0)
+  /** Hash of the window's first event ID: names the window in correlation-event IDs. */
+  firstIdHash = new Uint32Array(0)
   /** Earliest and latest event time since the last full match, as offsets from the window start. */
   private startOffset = new Int32Array(0)
   private endOffset = new Int32Array(0)
@@ -97,13 +117,12 @@ export class GroupTable {
   openFor(event: NormalizedEvent, time: number, seq: number): number {
     const values = this.values
     for (let i = 0; i < values.length; i++) values[i] = this.partValue[i]!(event)
-    return this.openWith(values, time, seq)
+    return this.openWith(values, time, seq, hashId(event.ID))
   }
 
   /** Opens the bucket of a key in its text form (restoring a snapshot). */
-  openKey(groupKey: string, time: number, seq: number): number {
-    const texts = this.partValue.length === 1 ? [groupKey] : groupKey.split(KeySeparator)
-    return this.openWith(texts.map((text, i) => this.fromText(i, text)), time, seq)
+  openKey(groupKey: string, time: number, seq: number, firstIdHash: number): number {
+    return this.openWith(this.valuesOf(groupKey), time, seq, firstIdHash)
   }
 
   keyOf(slot: number): string {
@@ -162,13 +181,12 @@ export class GroupTable {
     this.resetEvents(slot)
     this.deadlines.remove(slot)
     this.generation[slot]!++
-    const leaf = this.leaves[slot]
-    if (leaf === undefined) this.root.delete(this.fromText(0, this.keys[slot]!))
-    else {
-      leaf.delete(this.lastParts[slot]!)
-      this.leaves[slot] = undefined
-      this.lastParts[slot] = undefined
-    }
+    // Walk down by the key's values and prune maps left empty, so memory follows live keys.
+    const values = this.valuesOf(this.keys[slot]!)
+    const path: Array<Node> = [this.root]
+    for (let i = 0; i < values.length - 1; i++) path.push(path[i]!.get(values[i]!) as Node)
+    path[values.length - 1]!.delete(values[values.length - 1]!)
+    for (let i = values.length - 1; i > 0 && path[i]!.size === 0; i--) path[i - 1]!.delete(values[i - 1]!)
     this.keys[slot] = undefined
     this.live--
     this.freeSlots.push(slot)
@@ -200,15 +218,16 @@ export class GroupTable {
 
   /** Bytes of the typed columns, the ID pool and the deadlines (not the maps of keys). */
   get columnBytes(): number {
-    const columns = [this.windowStart, this.openSeq, this.startOffset, this.endOffset, this.generation, this.idHead, this.idCount, this.eventCount, this.fired, this.counts]
+    const columns = [this.windowStart, this.openSeq, this.firstIdHash, this.startOffset, this.endOffset, this.generation, this.idHead, this.idCount, this.eventCount, this.fired, this.counts]
     return columns.reduce((sum, column) => sum + column.byteLength, 0) + this.ids.byteSize + this.deadlines.byteSize
   }
 
-  private fromText(part: number, text: string): Value {
-    return this.parts[part]?.numeric === true && text !== "" ? Number(text) : text
+  /** The map-key values of a key in its text form (numbers back to numbers). */
+  private valuesOf(groupKey: string): Array<Value> {
+    return splitGroupKey(groupKey, this.partValue.length).map((text, i): Value => (this.parts[i]?.numeric === true && text !== "" ? Number(text) : text))
   }
 
-  private openWith(values: ReadonlyArray<Value>, time: number, seq: number): number {
+  private openWith(values: ReadonlyArray<Value>, time: number, seq: number, firstIdHash: number): number {
     const slot = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.nextSlot()
     let node = this.root
     const last = values.length - 1
@@ -223,15 +242,14 @@ export class GroupTable {
     node.set(values[last]!, slot)
     if (last === 0) this.keys[slot] = asText(values[0])
     else {
-      this.leaves[slot] = node
-      this.lastParts[slot] = values[last]!
-      let key = asText(values[0])
-      for (let i = 1; i <= last; i++) key += KeySeparator + asText(values[i])
+      let key = escapePart(asText(values[0]))
+      for (let i = 1; i <= last; i++) key += KeySeparator + escapePart(asText(values[i]))
       this.keys[slot] = key
     }
     this.live++
     this.windowStart[slot] = time
     this.openSeq[slot] = seq
+    this.firstIdHash[slot] = firstIdHash
     this.idHead[slot] = -1
     this.fired[slot] = 0
     this.resetEvents(slot)
@@ -253,6 +271,7 @@ export class GroupTable {
     }
     this.windowStart = widen(this.windowStart, (n) => new Float64Array(n))
     this.openSeq = widen(this.openSeq, (n) => new Float64Array(n))
+    this.firstIdHash = widen(this.firstIdHash, (n) => new Uint32Array(n))
     this.startOffset = widen(this.startOffset, (n) => new Int32Array(n))
     this.endOffset = widen(this.endOffset, (n) => new Int32Array(n))
     this.generation = widen(this.generation, (n) => new Uint32Array(n))

@@ -6,7 +6,7 @@ import type { Filter } from "../model/Filter.ts"
 import { compileFilter, type ActiveListLookup, type EventPredicate } from "../model/FilterCompiler.ts"
 import type { Action, ActiveListAction, CorrelatorSpec, Enrichment, Rule, Trigger } from "../model/Rule.ts"
 import { fieldReader, type FieldReader } from "./FieldReader.ts"
-import { GroupTable, KeySeparator, type KeyPart } from "./GroupTable.ts"
+import { escapePart, GroupTable, KeySeparator, type KeyPart } from "./GroupTable.ts"
 import { asText, compileValueSource, compileVariables } from "./Variables.ts"
 
 /** A rule that cannot run: where (`rules[2].selectors[0].filter`) and why. */
@@ -69,9 +69,11 @@ const keyOf = (readers: ReadonlyArray<FieldReader>, separator: string): ((event:
       return typeof value === "string" ? value : asText(value)
     }
   }
+  // Values may contain the separator (log fields are attacker-controlled): escape them.
+  const part = separator === KeySeparator ? (value: unknown) => escapePart(asText(value)) : asText
   return (event) => {
-    let key = asText(readers[0]!(event))
-    for (let i = 1; i < readers.length; i++) key += separator + asText(readers[i]!(event))
+    let key = part(readers[0]!(event))
+    for (let i = 1; i < readers.length; i++) key += separator + part(readers[i]!(event))
     return key
   }
 }
@@ -98,6 +100,18 @@ export const fieldWriter = (ref: string): FieldWriter => {
     if (kind === "string") event[field] = asText(value)
     else if (kind === "strings") event[field] = Array.isArray(value) ? value.map(asText) : [asText(value)]
   }
+}
+
+/** Fields that say what a correlation event is and whose it is: no action may overwrite them. */
+const ProtectedFields = new Set(["ID", "Timestamp", "TenantID", "Type", "ServiceID", "ServiceName", "CorrelationRuleID", "CorrelationRuleName", "BaseEventIDs", "BaseEventCount", "GroupedBy"])
+
+/** The active lists a filter looks into (inActiveList), with their paths. */
+const listsIn = (filter: Filter, path: string, out: Array<{ list: string; path: string }>): Array<{ list: string; path: string }> => {
+  if ("and" in filter) filter.and.forEach((part, i) => listsIn(part, `${path}.and[${i}]`, out))
+  else if ("or" in filter) filter.or.forEach((part, i) => listsIn(part, `${path}.or[${i}]`, out))
+  else if ("not" in filter) listsIn(filter.not, `${path}.not`, out)
+  else if (filter.op === "inActiveList") out.push({ list: filter.list, path: `${path}.list` })
+  return out
 }
 
 /** The trigger kinds each rule kind may use. */
@@ -134,20 +148,31 @@ export const compileRules = (spec: CorrelatorSpec, activeLists: ActiveListLookup
           return { listField: entry.listField, read: entry.eventField !== undefined ? reader(`${where}.eventField`, entry.eventField) : () => constant, write: undefined }
         }
         if (action.op === "get") {
+          if (rule.kind === "operational") refuse(`${path}.op`, "an operational rule makes no event to copy a record into: use set or delete")
           if (entry.eventField === undefined) refuse(where, "get needs the eventField to copy the value to")
+          if (ProtectedFields.has(entry.eventField!)) refuse(`${where}.eventField`, `${entry.eventField} belongs to the correlation event itself and cannot be overwritten`)
           return { listField: entry.listField, read: undefined, write: attempt(`${where}.eventField`, () => fieldWriter(entry.eventField!)) }
         }
         return { listField: entry.listField, read: undefined, write: undefined }
       })
       return { op: action.op, list: action.list, key, mapping }
     }
-    const enrichment = (path: string, item: Enrichment) => ({
+    const enrichment = (path: string, item: Enrichment) => {
+      if (ProtectedFields.has(item.target)) refuse(`${path}.target`, `${item.target} belongs to the correlation event itself and cannot be overwritten`)
+      return compiledEnrichment(path, item)
+    }
+    const compiledEnrichment = (path: string, item: Enrichment) => ({
       read: attempt(`${path}.source`, () => compileValueSource(item.source, variables)),
       write: attempt(`${path}.target`, () => fieldWriter(item.target))
     })
 
     const selectorSpecs = rule.kind === "standard" ? rule.selectors : [rule.selector]
     const path = (i: number) => (rule.kind === "standard" ? `selectors[${i}]` : "selector")
+    selectorSpecs.forEach((selector, i) => {
+      for (const { list, path: where } of listsIn(selector.filter, `${path(i)}.filter`, [])) {
+        if (!activeLists.isDeclared(list)) refuse(where, `active list '${list}' is not declared by correlator ${spec.id}`)
+      }
+    })
     const selectors = selectorSpecs.map((selector, i) => ({
       predicate: attempt(`${path(i)}.filter`, () => compileFilter(selector.filter, { variables, activeLists })),
       threshold: rule.kind === "standard" ? selector.threshold : 1,
@@ -161,6 +186,9 @@ export const compileRules = (spec: CorrelatorSpec, activeLists: ActiveListLookup
       rule.actions.forEach((action, i) => {
         const where = `actions[${i}]`
         if (!allowed.includes(action.trigger)) refuse(`${where}.trigger`, `a ${rule.kind} rule cannot act ${action.trigger}`)
+        if (!action.correlationEvent && (action.loop || action.sendTo.length > 0)) {
+          refuse(`${where}.correlationEvent`, "loop and sendTo pass the correlation event on, so it must be created")
+        }
         actions[action.trigger].push({
           index: i,
           trigger: action.trigger,

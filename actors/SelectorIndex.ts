@@ -19,6 +19,9 @@ const pinnedBy = (filter: Filter): { field: EventFieldName; values: ReadonlyArra
     return undefined
   }
   if (!("op" in filter) || !("field" in filter) || !isEventFieldName(filter.field)) return undefined
+  // List and map fields match element-wise: they are evaluated, never looked up.
+  const kind = EventFieldKinds[filter.field]
+  if (kind !== "string" && kind !== "integer" && kind !== "number") return undefined
   if (filter.op === "=" && (typeof filter.value === "string" || typeof filter.value === "number")) return { field: filter.field, values: [filter.value] }
   if (filter.op === "in") return { field: filter.field, values: filter.values }
   return undefined

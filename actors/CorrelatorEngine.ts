@@ -182,11 +182,11 @@ export class CorrelatorEngine {
         const token = `${matched[i]}\u001f${values}`
         if (seen.has(token)) continue
         seen.add(token)
-        table.counts[slot * selectors + matched[i]!]!++
+        table.count(slot, matched[i]!)
         counted++
       }
     } else {
-      for (let i = 0; i < matched.length; i++) table.counts[slot * selectors + matched[i]!]!++
+      for (let i = 0; i < matched.length; i++) table.count(slot, matched[i]!)
       counted = matched.length
     }
     if (counted === 0) return
@@ -196,20 +196,20 @@ export class CorrelatorEngine {
     }
     for (let s = 0; s < selectors; s++) {
       const selector = rule.selectors[s]!
-      if (!selector.recovery && table.counts[slot * selectors + s]! < selector.threshold) return
+      if (!selector.recovery && table.countOf(slot, s) < selector.threshold) return
     }
     // A full match fires and clears the bucket's events; the window goes on.
-    const ordinal = ++table.fired[slot]!
+    const ordinal = table.fire(slot)
     const trigger: Trigger = ordinal === 1 ? "onFirstThreshold" : "onSubsequentThresholds"
     if (rule.actions[trigger].length > 0) {
       this.fire(rule, trigger, {
         groupKey,
-        identity: [table.windowStart[slot]!, table.firstIdHash[slot]!, ordinal],
+        identity: [table.windowStart(slot), table.firstIdHash(slot), ordinal],
         time: event.Timestamp,
         startTime: table.startTime(slot),
         endTime: table.endTime(slot),
         baseEventIds: table.baseEventIds(slot),
-        baseEventCount: table.eventCount[slot]!,
+        baseEventCount: table.eventCount(slot),
         event
       })
     }
@@ -299,15 +299,15 @@ export class CorrelatorEngine {
     const slot = table.firstExpired(now)
     if (slot < 0) return
     // On timeout: the window ended with at least one event since the last full match.
-    if (table.eventCount[slot]! > 0 && rule.actions.onTimeout.length > 0) {
+    if (table.eventCount(slot) > 0 && rule.actions.onTimeout.length > 0) {
       this.fire(rule, "onTimeout", {
         groupKey: table.keyOf(slot),
-        identity: [table.windowStart[slot]!, table.firstIdHash[slot]!, "timeout"],
+        identity: [table.windowStart(slot), table.firstIdHash(slot), "timeout"],
         time: table.windowEnd(slot),
         startTime: table.startTime(slot),
         endTime: table.endTime(slot),
         baseEventIds: table.baseEventIds(slot),
-        baseEventCount: table.eventCount[slot]!,
+        baseEventCount: table.eventCount(slot),
         event: undefined
       })
     }
@@ -374,14 +374,14 @@ export class CorrelatorEngine {
       w.u32(slots.length)
       for (const slot of slots) {
         w.string(table.keyOf(slot))
-        w.f64(table.windowStart[slot]!)
-        w.f64(table.openSeq[slot]!)
-        w.u32(table.firstIdHash[slot]!)
+        w.f64(table.windowStart(slot))
+        w.f64(table.openSeq(slot))
+        w.u32(table.firstIdHash(slot))
         w.f64(table.startTime(slot))
         w.f64(table.endTime(slot))
-        w.u32(table.eventCount[slot]!)
-        w.u32(table.fired[slot]!)
-        for (let s = 0; s < table.selectors; s++) w.u32(table.counts[slot * table.selectors + s]!)
+        w.u32(table.eventCount(slot))
+        w.u32(table.fired(slot))
+        for (let s = 0; s < table.selectors; s++) w.u32(table.countOf(slot, s))
         const ids = table.baseEventIds(slot)
         w.u32(ids.length)
         for (const id of ids) w.string(id)
@@ -437,12 +437,11 @@ export class CorrelatorEngine {
         const fired = r.u32()
         if (table === undefined) throw new SnapshotCorrupt("buckets for a rule without windows")
         const slot = table.openKey(key, windowStart, openSeq, firstIdHash)
-        for (let s = 0; s < table.selectors; s++) table.counts[slot * table.selectors + s] = r.u32()
+        for (let s = 0; s < table.selectors; s++) table.setCount(slot, s, r.u32())
         const idCount = r.u32()
         for (let k = 0; k < idCount; k++) table.addEvent(slot, r.string(), startTime)
         table.setTimes(slot, startTime, endTime)
-        table.eventCount[slot] = eventCount
-        table.fired[slot] = fired
+        table.setCounters(slot, eventCount, fired)
         const uniqueCount = r.u32()
         if (uniqueCount > 0) table.unique.set(slot, new Set(Array.from({ length: uniqueCount }, () => r.string())))
       }

@@ -45,6 +45,19 @@ const hashId = (id: string): number => {
 type Value = string | number
 type Node = Map<Value, Node | number>
 
+/** Offsets of a slot's fields in its int32 record. */
+const Field = {
+  startOffset: 0,
+  endOffset: 1,
+  generation: 2,
+  idHead: 3,
+  idCount: 4,
+  eventCount: 5,
+  fired: 6,
+  firstIdHash: 7,
+  counts: 8
+} as const
+
 export class GroupTable {
   private readonly root: Node = new Map()
   private live = 0
@@ -54,19 +67,14 @@ export class GroupTable {
   private capacity = 0
   private used = 0
   private freeSlots: Array<number> = []
-  windowStart = new Float64Array(0)
-  openSeq = new Float64Array(0)
-  /** Hash of the window's first event ID: names the window in correlation-event IDs. */
-  firstIdHash = new Uint32Array(0)
-  /** Earliest and latest event time since the last full match, as offsets from the window start. */
-  private startOffset = new Int32Array(0)
-  private endOffset = new Int32Array(0)
-  private generation = new Uint32Array(0)
-  private idHead = new Int32Array(0)
-  private idCount = new Uint16Array(0)
-  eventCount = new Uint32Array(0)
-  fired = new Uint32Array(0)
-  counts = new Uint32Array(0)
+  /**
+   * Per slot, the window's start and opening order (float64 pairs), and one int32 record:
+   * counting an event touches these two places, not a column per field.
+   */
+  private times = new Float64Array(0)
+  private records = new Int32Array(0)
+  /** int32s per record: the fields below, then one count per selector. */
+  private readonly stride: number
   /** Values seen per slot, for rules with unique fields: `${selector}\u001f${values}`. */
   readonly unique = new Map<number, Set<string>>()
   readonly ids = new IdPool()
@@ -87,10 +95,11 @@ export class GroupTable {
           }
     )
     this.values = new Array<Value>(this.partValue.length)
+    this.stride = Field.counts + selectors
     this.deadlines = new DeadlineQueue(
-      (slot) => this.windowStart[slot]!,
-      (slot) => this.openSeq[slot]!,
-      (slot) => this.generation[slot]!
+      (slot) => this.times[2 * slot]!,
+      (slot) => this.times[2 * slot + 1]!,
+      (slot) => this.records[slot * this.stride + Field.generation]!
     )
     this.grow(64)
   }
@@ -132,47 +141,95 @@ export class GroupTable {
   /** Counts one event into the bucket (its ID once, whatever selectors it matched). */
   addEvent(slot: number, id: string, time: number): void {
     // Offsets fit 32 bits for windows up to the schema's limit; a far-late event is clamped.
-    const offset = Math.max(-0x8000_0000, Math.min(0x7fff_ffff, time - this.windowStart[slot]!))
-    if (this.eventCount[slot] === 0) {
-      this.startOffset[slot] = offset
-      this.endOffset[slot] = offset
+    const records = this.records
+    const at = slot * this.stride
+    const offset = Math.max(-0x8000_0000, Math.min(0x7fff_ffff, time - this.times[2 * slot]!))
+    if (records[at + Field.eventCount] === 0) {
+      records[at + Field.startOffset] = offset
+      records[at + Field.endOffset] = offset
     } else {
-      if (offset < this.startOffset[slot]!) this.startOffset[slot] = offset
-      if (offset > this.endOffset[slot]!) this.endOffset[slot] = offset
+      if (offset < records[at + Field.startOffset]!) records[at + Field.startOffset] = offset
+      if (offset > records[at + Field.endOffset]!) records[at + Field.endOffset] = offset
     }
-    this.eventCount[slot]!++
-    if (this.idCount[slot]! < MaxBaseEventIds) {
+    records[at + Field.eventCount]!++
+    if (records[at + Field.idCount]! < MaxBaseEventIds) {
       // Chains grow at the head; reading reverses them back to arrival order.
-      this.idHead[slot] = this.ids.prepend(this.idHead[slot]!, id)
-      this.idCount[slot]!++
+      records[at + Field.idHead] = this.ids.prepend(records[at + Field.idHead]!, id)
+      records[at + Field.idCount]!++
     }
+  }
+
+  /** Adds one to a selector's count and returns the new count. */
+  count(slot: number, selector: number): number {
+    return ++this.records[slot * this.stride + Field.counts + selector]!
+  }
+
+  countOf(slot: number, selector: number): number {
+    return this.records[slot * this.stride + Field.counts + selector]!
+  }
+
+  setCount(slot: number, selector: number, value: number): void {
+    this.records[slot * this.stride + Field.counts + selector] = value
+  }
+
+  eventCount(slot: number): number {
+    return this.records[slot * this.stride + Field.eventCount]!
+  }
+
+  /** Full matches so far in this window. */
+  fired(slot: number): number {
+    return this.records[slot * this.stride + Field.fired]!
+  }
+
+  /** Records one more full match; returns its ordinal in the window. */
+  fire(slot: number): number {
+    return ++this.records[slot * this.stride + Field.fired]!
+  }
+
+  /** Restores the counters of a snapshot. */
+  setCounters(slot: number, eventCount: number, fired: number): void {
+    this.records[slot * this.stride + Field.eventCount] = eventCount
+    this.records[slot * this.stride + Field.fired] = fired
+  }
+
+  windowStart(slot: number): number {
+    return this.times[2 * slot]!
+  }
+
+  openSeq(slot: number): number {
+    return this.times[2 * slot + 1]!
+  }
+
+  firstIdHash(slot: number): number {
+    return this.records[slot * this.stride + Field.firstIdHash]! >>> 0
   }
 
   startTime(slot: number): number {
-    return this.windowStart[slot]! + this.startOffset[slot]!
+    return this.times[2 * slot]! + this.records[slot * this.stride + Field.startOffset]!
   }
 
   endTime(slot: number): number {
-    return this.windowStart[slot]! + this.endOffset[slot]!
+    return this.times[2 * slot]! + this.records[slot * this.stride + Field.endOffset]!
   }
 
   /** Restores the times of a snapshot. */
   setTimes(slot: number, startTime: number, endTime: number): void {
-    this.startOffset[slot] = startTime - this.windowStart[slot]!
-    this.endOffset[slot] = endTime - this.windowStart[slot]!
+    this.records[slot * this.stride + Field.startOffset] = startTime - this.times[2 * slot]!
+    this.records[slot * this.stride + Field.endOffset] = endTime - this.times[2 * slot]!
   }
 
   baseEventIds(slot: number): Array<string> {
-    return this.ids.read(this.idHead[slot]!).reverse()
+    return this.ids.read(this.records[slot * this.stride + Field.idHead]!).reverse()
   }
 
   /** After a full match: the bucket keeps its window but forgets its events. */
   resetEvents(slot: number): void {
-    this.ids.release(this.idHead[slot]!)
-    this.idHead[slot] = -1
-    this.idCount[slot] = 0
-    this.eventCount[slot] = 0
-    this.counts.fill(0, slot * this.selectors, (slot + 1) * this.selectors)
+    const at = slot * this.stride
+    this.ids.release(this.records[at + Field.idHead]!)
+    this.records[at + Field.idHead] = -1
+    this.records[at + Field.idCount] = 0
+    this.records[at + Field.eventCount] = 0
+    this.records.fill(0, at + Field.counts, at + this.stride)
     if (this.unique.size > 0) this.unique.delete(slot)
   }
 
@@ -180,7 +237,7 @@ export class GroupTable {
   close(slot: number): void {
     this.resetEvents(slot)
     this.deadlines.remove(slot)
-    this.generation[slot]!++
+    this.records[slot * this.stride + Field.generation]!++
     // Walk down by the key's values and prune maps left empty, so memory follows live keys.
     const values = this.valuesOf(this.keys[slot]!)
     const path: Array<Node> = [this.root]
@@ -193,7 +250,7 @@ export class GroupTable {
   }
 
   windowEnd(slot: number): number {
-    return this.windowStart[slot]! + this.windowMillis
+    return this.times[2 * slot]! + this.windowMillis
   }
 
   /** The earliest window end of a live bucket, or +Infinity. */
@@ -212,14 +269,13 @@ export class GroupTable {
   liveSlots(): Array<number> {
     const slots: Array<number> = []
     for (let slot = 0; slot < this.keys.length; slot++) if (this.keys[slot] !== undefined) slots.push(slot)
-    slots.sort((a, b) => this.windowStart[a]! - this.windowStart[b]! || this.openSeq[a]! - this.openSeq[b]!)
+    slots.sort((a, b) => this.windowStart(a) - this.windowStart(b) || this.openSeq(a) - this.openSeq(b))
     return slots
   }
 
   /** Bytes of the typed columns, the ID pool and the deadlines (not the maps of keys). */
   get columnBytes(): number {
-    const columns = [this.windowStart, this.openSeq, this.firstIdHash, this.startOffset, this.endOffset, this.generation, this.idHead, this.idCount, this.eventCount, this.fired, this.counts]
-    return columns.reduce((sum, column) => sum + column.byteLength, 0) + this.ids.byteSize + this.deadlines.byteSize
+    return this.times.byteLength + this.records.byteLength + this.ids.byteSize + this.deadlines.byteSize
   }
 
   /** The map-key values of a key in its text form (numbers back to numbers). */
@@ -247,11 +303,12 @@ export class GroupTable {
       this.keys[slot] = key
     }
     this.live++
-    this.windowStart[slot] = time
-    this.openSeq[slot] = seq
-    this.firstIdHash[slot] = firstIdHash
-    this.idHead[slot] = -1
-    this.fired[slot] = 0
+    this.times[2 * slot] = time
+    this.times[2 * slot + 1] = seq
+    const at = slot * this.stride
+    this.records[at + Field.firstIdHash] = firstIdHash | 0
+    this.records[at + Field.idHead] = -1
+    this.records[at + Field.fired] = 0
     this.resetEvents(slot)
     this.deadlines.add(slot)
     return slot
@@ -264,22 +321,12 @@ export class GroupTable {
   }
 
   private grow(capacity: number): void {
-    const widen = <T extends Float64Array | Int32Array | Uint32Array | Uint16Array>(column: T, make: (length: number) => T, per = 1): T => {
-      const wider = make(capacity * per)
-      wider.set(column)
-      return wider
-    }
-    this.windowStart = widen(this.windowStart, (n) => new Float64Array(n))
-    this.openSeq = widen(this.openSeq, (n) => new Float64Array(n))
-    this.firstIdHash = widen(this.firstIdHash, (n) => new Uint32Array(n))
-    this.startOffset = widen(this.startOffset, (n) => new Int32Array(n))
-    this.endOffset = widen(this.endOffset, (n) => new Int32Array(n))
-    this.generation = widen(this.generation, (n) => new Uint32Array(n))
-    this.idHead = widen(this.idHead, (n) => new Int32Array(n))
-    this.idCount = widen(this.idCount, (n) => new Uint16Array(n))
-    this.eventCount = widen(this.eventCount, (n) => new Uint32Array(n))
-    this.fired = widen(this.fired, (n) => new Uint32Array(n))
-    this.counts = widen(this.counts, (n) => new Uint32Array(n), this.selectors)
+    const times = new Float64Array(capacity * 2)
+    times.set(this.times)
+    this.times = times
+    const records = new Int32Array(capacity * this.stride)
+    records.set(this.records)
+    this.records = records
     this.capacity = capacity
   }
 }

@@ -7,6 +7,7 @@ import type { NormalizedEvent } from "../model/Event.ts"
 import { DeadlineQueue } from "./DeadlineQueue.ts"
 import type { FieldReader } from "./FieldReader.ts"
 import { IdPool } from "./IdPool.ts"
+import { KeyIndex, type KeyValue } from "./KeyIndex.ts"
 import { asText } from "./Variables.ts"
 
 /** Base event IDs kept per firing; BaseEventCount keeps counting past it. */
@@ -42,8 +43,7 @@ const hashId = (id: string): number => {
   return hash >>> 0
 }
 
-type Value = string | number
-type Node = Map<Value, Node | number>
+type Value = KeyValue
 
 /** Offsets of a slot's fields in its int32 record. */
 const Field = {
@@ -59,9 +59,10 @@ const Field = {
 } as const
 
 export class GroupTable {
-  private readonly root: Node = new Map()
+  private readonly index: KeyIndex
   private live = 0
-  private keys: Array<string | undefined> = []
+  /** Slots in use (a free slot is false), for snapshots. */
+  private inUse: Array<boolean> = []
   private readonly partValue: ReadonlyArray<(event: NormalizedEvent) => Value>
   private readonly values: Array<Value>
   private capacity = 0
@@ -95,6 +96,7 @@ export class GroupTable {
           }
     )
     this.values = new Array<Value>(this.partValue.length)
+    this.index = new KeyIndex(this.partValue.length)
     this.stride = Field.counts + selectors
     this.deadlines = new DeadlineQueue(
       (slot) => this.times[2 * slot]!,
@@ -110,16 +112,9 @@ export class GroupTable {
 
   /** The slot of the event's live bucket, or -1. */
   locate(event: NormalizedEvent): number {
-    const partValue = this.partValue
-    let node = this.root
-    const last = partValue.length - 1
-    for (let i = 0; i < last; i++) {
-      const next = node.get(partValue[i]!(event))
-      if (next === undefined) return -1
-      node = next as Node
-    }
-    const slot = node.get(partValue[last]!(event))
-    return slot === undefined ? -1 : (slot as number)
+    const values = this.values
+    for (let i = 0; i < values.length; i++) values[i] = this.partValue[i]!(event)
+    return this.index.find(values, this.index.hash(values))
   }
 
   /** Opens the event's bucket, its window starting at `time`. */
@@ -134,8 +129,13 @@ export class GroupTable {
     return this.openWith(this.valuesOf(groupKey), time, seq, firstIdHash)
   }
 
+  /** The group key's text: the value itself for one identical field, escaped values joined otherwise. */
   keyOf(slot: number): string {
-    return this.keys[slot]!
+    const arity = this.partValue.length
+    if (arity === 1) return asText(this.index.valueOf(slot, 0))
+    let key = escapePart(asText(this.index.valueOf(slot, 0)))
+    for (let i = 1; i < arity; i++) key += KeySeparator + escapePart(asText(this.index.valueOf(slot, i)))
+    return key
   }
 
   /** Counts one event into the bucket (its ID once, whatever selectors it matched). */
@@ -238,13 +238,8 @@ export class GroupTable {
     this.resetEvents(slot)
     this.deadlines.remove(slot)
     this.records[slot * this.stride + Field.generation]!++
-    // Walk down by the key's values and prune maps left empty, so memory follows live keys.
-    const values = this.valuesOf(this.keys[slot]!)
-    const path: Array<Node> = [this.root]
-    for (let i = 0; i < values.length - 1; i++) path.push(path[i]!.get(values[i]!) as Node)
-    path[values.length - 1]!.delete(values[values.length - 1]!)
-    for (let i = values.length - 1; i > 0 && path[i]!.size === 0; i--) path[i - 1]!.delete(values[i - 1]!)
-    this.keys[slot] = undefined
+    this.index.remove(slot)
+    this.inUse[slot] = false
     this.live--
     this.freeSlots.push(slot)
   }
@@ -268,14 +263,14 @@ export class GroupTable {
   /** Live slots in deadline order (for snapshots). */
   liveSlots(): Array<number> {
     const slots: Array<number> = []
-    for (let slot = 0; slot < this.keys.length; slot++) if (this.keys[slot] !== undefined) slots.push(slot)
+    for (let slot = 0; slot < this.inUse.length; slot++) if (this.inUse[slot] === true) slots.push(slot)
     slots.sort((a, b) => this.windowStart(a) - this.windowStart(b) || this.openSeq(a) - this.openSeq(b))
     return slots
   }
 
   /** Bytes of the typed columns, the ID pool and the deadlines (not the maps of keys). */
   get columnBytes(): number {
-    return this.times.byteLength + this.records.byteLength + this.ids.byteSize + this.deadlines.byteSize
+    return this.times.byteLength + this.records.byteLength + this.ids.byteSize + this.deadlines.byteSize + this.index.byteSize
   }
 
   /** The map-key values of a key in its text form (numbers back to numbers). */
@@ -285,23 +280,8 @@ export class GroupTable {
 
   private openWith(values: ReadonlyArray<Value>, time: number, seq: number, firstIdHash: number): number {
     const slot = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.nextSlot()
-    let node = this.root
-    const last = values.length - 1
-    for (let i = 0; i < last; i++) {
-      let next = node.get(values[i]!) as Node | undefined
-      if (next === undefined) {
-        next = new Map()
-        node.set(values[i]!, next)
-      }
-      node = next
-    }
-    node.set(values[last]!, slot)
-    if (last === 0) this.keys[slot] = asText(values[0])
-    else {
-      let key = escapePart(asText(values[0]))
-      for (let i = 1; i <= last; i++) key += KeySeparator + escapePart(asText(values[i]))
-      this.keys[slot] = key
-    }
+    this.index.insert(slot, values, this.index.hash(values))
+    this.inUse[slot] = true
     this.live++
     this.times[2 * slot] = time
     this.times[2 * slot + 1] = seq

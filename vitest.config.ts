@@ -11,6 +11,8 @@ export default defineConfig({
     // Two cores: integration files share one NATS cluster and one Cassandra node.
     maxWorkers: 2,
     minWorkers: 1,
-    reporters: ["default"]
+    // The JSON report lets .ci/run print one plain "N passed, N failed" line.
+    reporters: ["default", "json"],
+    outputFile: { json: ".corvus/test-results.json" }
   }
 })

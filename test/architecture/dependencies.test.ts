@@ -26,7 +26,7 @@ const targetOf = (file: string, specifier: string): { folder?: string; pkg?: str
 }
 
 const rules: Record<string, { folders: ReadonlyArray<string>; packages: ReadonlyArray<string> }> = {
-  model: { folders: ["model"], packages: ["effect", "re2js"] },
+  model: { folders: ["model"], packages: ["effect", "re2js", "yaml"] },
   actors: { folders: ["actors", "model"], packages: ["effect", "node:crypto"] },
   storage: { folders: ["storage", "model", "ops"], packages: ["effect", "cassandra-driver", "@duckdb/node-api", "node:fs", "node:url", "node:path"] },
   collector: { folders: ["collector", "model", "storage"], packages: ["effect", "node:net", "node:crypto", "node:tls", "node:dgram"] },

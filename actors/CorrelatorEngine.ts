@@ -165,10 +165,9 @@ export class CorrelatorEngine {
       return
     }
     if (slot < 0) {
-      slot = table.openFor(event, event.Timestamp, this.openSeq++)
+      slot = table.openLocated(event, event.Timestamp, this.openSeq++)
       this.refreshDeadline(rule.index)
     }
-    const groupKey = table.keyOf(slot)
     const selectors = table.selectors
     let counted = 0
     if (rule.uniqueKey !== undefined) {
@@ -192,7 +191,7 @@ export class CorrelatorEngine {
     if (counted === 0) return
     table.addEvent(slot, event.ID, event.Timestamp)
     if (rule.actions.onEveryEvent.length > 0) {
-      this.fire(rule, "onEveryEvent", { groupKey, identity: [event.ID], time: event.Timestamp, startTime: event.Timestamp, endTime: event.Timestamp, baseEventIds: [event.ID], baseEventCount: 1, event })
+      this.fire(rule, "onEveryEvent", { groupKey: table.keyOf(slot), identity: [event.ID], time: event.Timestamp, startTime: event.Timestamp, endTime: event.Timestamp, baseEventIds: [event.ID], baseEventCount: 1, event })
     }
     for (let s = 0; s < selectors; s++) {
       const selector = rule.selectors[s]!
@@ -203,7 +202,8 @@ export class CorrelatorEngine {
     const trigger: Trigger = ordinal === 1 ? "onFirstThreshold" : "onSubsequentThresholds"
     if (rule.actions[trigger].length > 0) {
       this.fire(rule, trigger, {
-        groupKey,
+        // The key's text is built only when a bucket fires, never per event.
+        groupKey: table.keyOf(slot),
         identity: [table.windowStart(slot), table.firstIdHash(slot), ordinal],
         time: event.Timestamp,
         startTime: table.startTime(slot),

@@ -65,6 +65,8 @@ export class GroupTable {
   private inUse: Array<boolean> = []
   private readonly partValue: ReadonlyArray<(event: NormalizedEvent) => Value>
   private readonly values: Array<Value>
+  /** Hash of the values the last `locate` read. */
+  private locatedHash = 0
   private capacity = 0
   private used = 0
   private freeSlots: Array<number> = []
@@ -114,19 +116,26 @@ export class GroupTable {
   locate(event: NormalizedEvent): number {
     const values = this.values
     for (let i = 0; i < values.length; i++) values[i] = this.partValue[i]!(event)
-    return this.index.find(values, this.index.hash(values))
+    this.locatedHash = this.index.hash(values)
+    return this.index.find(values, this.locatedHash)
+  }
+
+  /** Opens the bucket that the last `locate(event)` did not find, reusing its values and hash. */
+  openLocated(event: NormalizedEvent, time: number, seq: number): number {
+    return this.openWith(this.values, time, seq, hashId(event.ID), this.locatedHash)
   }
 
   /** Opens the event's bucket, its window starting at `time`. */
   openFor(event: NormalizedEvent, time: number, seq: number): number {
     const values = this.values
     for (let i = 0; i < values.length; i++) values[i] = this.partValue[i]!(event)
-    return this.openWith(values, time, seq, hashId(event.ID))
+    return this.openWith(values, time, seq, hashId(event.ID), this.index.hash(values))
   }
 
   /** Opens the bucket of a key in its text form (restoring a snapshot). */
   openKey(groupKey: string, time: number, seq: number, firstIdHash: number): number {
-    return this.openWith(this.valuesOf(groupKey), time, seq, firstIdHash)
+    const values = this.valuesOf(groupKey)
+    return this.openWith(values, time, seq, firstIdHash, this.index.hash(values))
   }
 
   /** The group key's text: the value itself for one identical field, escaped values joined otherwise. */
@@ -278,9 +287,9 @@ export class GroupTable {
     return splitGroupKey(groupKey, this.partValue.length).map((text, i): Value => (this.parts[i]?.numeric === true && text !== "" ? Number(text) : text))
   }
 
-  private openWith(values: ReadonlyArray<Value>, time: number, seq: number, firstIdHash: number): number {
+  private openWith(values: ReadonlyArray<Value>, time: number, seq: number, firstIdHash: number, keyHash: number): number {
     const slot = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.nextSlot()
-    this.index.insert(slot, values, this.index.hash(values))
+    this.index.insert(slot, values, keyHash)
     this.inUse[slot] = true
     this.live++
     this.times[2 * slot] = time

@@ -122,28 +122,38 @@ interface Run {
   correlations: number
   liveGroups: number
   heapBytesPerLiveGroupKey: number
+  /** Of which in typed arrays (records, ID pool, deadlines, key table). */
+  typedBytesPerLiveGroupKey: number
 }
 
 const run = (ruleCount: number): Run => {
   const { spec, simple, threshold, special } = makeSpec(ruleCount)
   const nextBatch = makeStream(simple, threshold, special)
-  gc()
-  // Typed-array columns live outside the JS heap: count them too.
-  const heapBefore = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers
-  const engine = new CorrelatorEngine(spec)
+  let engine: CorrelatorEngine | undefined = new CorrelatorEngine(spec)
   const batch = 1_000
   let correlations = 0
   let busy = 0
   for (let done = 0; done < Events; done += batch) {
     const events = nextBatch(batch)
     const started = performance.now()
-    correlations += engine.processBatch(events).correlations.length
+    correlations += engine!.processBatch(events).correlations.length
     busy += performance.now() - started
   }
   const seconds = busy / 1000
-  gc()
-  const heapAfter = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers
-  const liveGroups = engine.liveGroups
+  const liveGroups = engine!.liveGroups
+  const columnBytes = engine!.columnBytes
+  // What the engine retains: the heap with it, minus the heap once it is released. Typed-array
+  // columns live outside the JS heap, so array buffers count too. Two collections each, so
+  // weak and finalized objects are gone before reading.
+  const heap = () => {
+    gc()
+    gc()
+    const usage = process.memoryUsage()
+    return usage.heapUsed + usage.arrayBuffers
+  }
+  const heapAfter = heap()
+  engine = undefined
+  const heapBefore = heap()
   return {
     rules: ruleCount,
     events: Events,
@@ -151,7 +161,8 @@ const run = (ruleCount: number): Run => {
     eventsPerSecond: Math.round(Events / seconds),
     correlations,
     liveGroups,
-    heapBytesPerLiveGroupKey: Math.round((heapAfter - heapBefore) / Math.max(1, liveGroups))
+    heapBytesPerLiveGroupKey: Math.round((heapAfter - heapBefore) / Math.max(1, liveGroups)),
+    typedBytesPerLiveGroupKey: Math.round(columnBytes / Math.max(1, liveGroups))
   }
 }
 
@@ -161,7 +172,7 @@ for (const result of results) {
   console.log(
     `${String(result.rules).padStart(5)} rules: ${result.eventsPerSecond.toLocaleString("en-US").padStart(11)} events/s ` +
       `(${result.events.toLocaleString("en-US")} events in ${result.seconds.toFixed(2)} s), ${result.correlations.toLocaleString("en-US")} correlation events, ` +
-      `${result.liveGroups.toLocaleString("en-US")} live group keys, ${result.heapBytesPerLiveGroupKey} heap bytes per live key`
+      `${result.liveGroups.toLocaleString("en-US")} live group keys, ${result.heapBytesPerLiveGroupKey} heap bytes per live key (${result.typedBytesPerLiveGroupKey} in typed arrays)`
   )
 }
 const [at200, at10, at2000] = results as [Run, Run, Run]

@@ -70,8 +70,9 @@ export class DeadlineQueue {
   }
 
   private grow(): void {
-    const slots = new Int32Array(this.ringSlots.length * 2)
-    const gens = new Uint32Array(this.ringSlots.length * 2)
+    const size = Math.ceil(this.ringSlots.length * 1.25)
+    const slots = new Int32Array(size)
+    const gens = new Uint32Array(size)
     for (let i = 0; i < this.length; i++) {
       const at = (this.head + i) % this.ringSlots.length
       slots[i] = this.ringSlots[at]!

@@ -61,8 +61,6 @@ const Field = {
 export class GroupTable {
   private readonly index: KeyIndex
   private live = 0
-  /** Slots in use (a free slot is false), for snapshots. */
-  private inUse: Array<boolean> = []
   private readonly partValue: ReadonlyArray<(event: NormalizedEvent) => Value>
   private readonly values: Array<Value>
   /** Hash of the values the last `locate` read. */
@@ -248,7 +246,6 @@ export class GroupTable {
     this.deadlines.remove(slot)
     this.records[slot * this.stride + Field.generation]!++
     this.index.remove(slot)
-    this.inUse[slot] = false
     this.live--
     this.freeSlots.push(slot)
   }
@@ -272,7 +269,7 @@ export class GroupTable {
   /** Live slots in deadline order (for snapshots). */
   liveSlots(): Array<number> {
     const slots: Array<number> = []
-    for (let slot = 0; slot < this.inUse.length; slot++) if (this.inUse[slot] === true) slots.push(slot)
+    for (let slot = 0; slot < this.used; slot++) if (this.index.holds(slot)) slots.push(slot)
     slots.sort((a, b) => this.windowStart(a) - this.windowStart(b) || this.openSeq(a) - this.openSeq(b))
     return slots
   }
@@ -290,7 +287,6 @@ export class GroupTable {
   private openWith(values: ReadonlyArray<Value>, time: number, seq: number, firstIdHash: number, keyHash: number): number {
     const slot = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.nextSlot()
     this.index.insert(slot, values, keyHash)
-    this.inUse[slot] = true
     this.live++
     this.times[2 * slot] = time
     this.times[2 * slot + 1] = seq
@@ -304,8 +300,8 @@ export class GroupTable {
   }
 
   private nextSlot(): number {
-    // Growing by half keeps unused capacity (and so bytes per key) lower than doubling.
-    if (this.used === this.capacity) this.grow(Math.ceil(this.capacity * 1.5))
+    // Growing by a quarter keeps unused capacity (and so bytes per key) low; copies stay amortized.
+    if (this.used === this.capacity) this.grow(Math.ceil(this.capacity * 1.25))
     return this.used++
   }
 

@@ -92,8 +92,8 @@ describe("IdPool", () => {
           peak = Math.max(peak, live)
         }
         for (const chain of chains) expect(pool.read(chain.head)).toEqual(chain.ids)
-        // 21 bytes a cell (four words, a link, a case flag): never more cells than twice the peak of live IDs.
-        expect(pool.byteSize / 21).toBeLessThanOrEqual(Math.max(1_024, 2 * peak))
+        // 20 bytes a cell (four words and a link): never more cells than twice the peak of live IDs.
+        expect(pool.byteSize / 20).toBeLessThanOrEqual(Math.max(1_024, 2 * peak))
       }),
       { numRuns: 100 }
     )

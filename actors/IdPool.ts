@@ -6,15 +6,16 @@ import { readIdWords, writeIdWords } from "./EventIdWords.ts"
 export class IdPool {
   private words = new Uint32Array(4 * 1024)
   private next = new Int32Array(1024)
-  /** 1 where the ID was written in upper case (UUIDs may be); mixed case reads back as upper. */
-  private upper = new Uint8Array(1024)
+  /** Cells whose ID was written in upper case (rare; UUIDs may be); mixed case reads back as upper. */
+  private readonly upper = new Set<number>()
   private freeHead = -1
   private used = 0
 
   /** Stores `id` in a new cell in front of the chain at `head` (-1: none); returns the new head. */
   prepend(head: number, id: string): number {
     const cell = this.allocate()
-    this.upper[cell] = writeIdWords(id, this.words, cell * 4) ? 1 : 0
+    if (writeIdWords(id, this.words, cell * 4)) this.upper.add(cell)
+    else if (this.upper.size > 0) this.upper.delete(cell)
     this.next[cell] = head
     return cell
   }
@@ -22,7 +23,7 @@ export class IdPool {
   /** The IDs of the chain starting at `head`, in order. */
   read(head: number): Array<string> {
     const ids: Array<string> = []
-    for (let cell = head; cell >= 0; cell = this.next[cell]!) ids.push(readIdWords(this.words, cell * 4, this.upper[cell] === 1))
+    for (let cell = head; cell >= 0; cell = this.next[cell]!) ids.push(readIdWords(this.words, cell * 4, this.upper.size > 0 && this.upper.has(cell)))
     return ids
   }
 
@@ -39,7 +40,7 @@ export class IdPool {
 
   /** Bytes held by the pool's arrays. */
   get byteSize(): number {
-    return this.words.byteLength + this.next.byteLength + this.upper.byteLength
+    return this.words.byteLength + this.next.byteLength
   }
 
   private allocate(): number {
@@ -49,13 +50,11 @@ export class IdPool {
       return cell
     }
     if (this.used === this.next.length) {
-      const cells = Math.ceil(this.next.length * 1.5)
+      // Growing by a quarter: ID cells are most of a bucket's bytes, so slack matters here.
+      const cells = Math.ceil(this.next.length * 1.25)
       const words = new Uint32Array(cells * 4)
       words.set(this.words)
       this.words = words
-      const upper = new Uint8Array(cells)
-      upper.set(this.upper)
-      this.upper = upper
       const next = new Int32Array(cells)
       next.set(this.next)
       this.next = next

@@ -76,6 +76,11 @@ export class KeyIndex {
     return this.values[slot * this.arity + part]!
   }
 
+  /** True when a slot is filed (its values are kept only while it is). */
+  holds(slot: number): boolean {
+    return this.values[slot * this.arity] !== undefined
+  }
+
   get byteSize(): number {
     return this.table.byteLength + this.hashes.byteLength + this.values.length * 8
   }

@@ -1,6 +1,5 @@
 // Local (rule) and global (correlator) variables: each is computed from the event at hand, from
 // a constant, a field, or a `{{.Field}}` template. Compiled once; a rule's local wins.
-import type { NormalizedEvent } from "../model/Event.ts"
 import type { VariableExpr } from "../model/Rule.ts"
 import { fieldReader, type FieldReader } from "./FieldReader.ts"
 
@@ -54,4 +53,3 @@ export const compileVariables = (
 /** Renders a value read from an event as the text stored in lists and keys. */
 export const asText = text
 
-export type { NormalizedEvent }

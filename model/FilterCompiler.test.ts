@@ -8,17 +8,8 @@ import { BlockList, isIP } from "node:net"
 import type { NormalizedEvent } from "./Event.ts"
 import { Filter, MatchAll, type Condition } from "./Filter.ts"
 import { compileFilter, InvalidFilter, UnknownField, type ActiveListLookup, type FilterCompileOptions } from "./FilterCompiler.ts"
-import { TenantId } from "./Ids.ts"
+import { makeEvent } from "../test/support/makeEvent.ts"
 
-const tenant = TenantId.make("tenant-1")
-
-const makeEvent = (fields: Partial<NormalizedEvent> = {}): NormalizedEvent => ({
-  ID: crypto.randomUUID(),
-  Timestamp: 1_700_000_000_000,
-  TenantID: tenant,
-  Type: 1,
-  ...fields
-})
 
 const matches = (filter: Filter, fields: Partial<NormalizedEvent>): boolean => compileFilter(filter)(makeEvent(fields))
 

@@ -5,18 +5,9 @@ import * as fc from "fast-check"
 import type { NormalizedEvent } from "../Event.ts"
 import type { Filter } from "../Filter.ts"
 import { compileFilter, InvalidFilter, type FilterCompileOptions } from "../FilterCompiler.ts"
-import { TenantId } from "../Ids.ts"
 import { FilterSyntaxError, formatFilter, MaxNesting, parseFilter } from "./FilterParser.ts"
+import { makeEvent } from "../../test/support/makeEvent.ts"
 
-const tenant = TenantId.make("tenant-1")
-
-const makeEvent = (fields: Partial<NormalizedEvent> = {}): NormalizedEvent => ({
-  ID: crypto.randomUUID(),
-  Timestamp: 1_700_000_000_000,
-  TenantID: tenant,
-  Type: 1,
-  ...fields
-})
 
 /** Parses filter text that must be valid. */
 const parsed = (text: string): Filter => {

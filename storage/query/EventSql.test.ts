@@ -5,18 +5,9 @@ import * as fc from "fast-check"
 import type { NormalizedEvent } from "../../model/Event.ts"
 import type { Filter } from "../../model/Filter.ts"
 import { compileFilter } from "../../model/FilterCompiler.ts"
-import { TenantId } from "../../model/Ids.ts"
 import { DefaultLimit, EventSqlError, MaxLimit, parseEventSql, type EventSql } from "./EventSql.ts"
+import { makeEvent } from "../../test/support/makeEvent.ts"
 
-const tenant = TenantId.make("tenant-1")
-
-const makeEvent = (fields: Partial<NormalizedEvent> = {}): NormalizedEvent => ({
-  ID: crypto.randomUUID(),
-  Timestamp: 1_700_000_000_000,
-  TenantID: tenant,
-  Type: 1,
-  ...fields
-})
 
 /** Parses a query that must be valid. */
 const parsed = (query: string): EventSql => {

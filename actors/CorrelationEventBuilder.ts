@@ -41,41 +41,79 @@ const writerFor = (ref: string): FieldWriter | undefined => {
   return writer
 }
 
+/** What a rule's firings share, worked out on its first firing. */
+interface Plan {
+  readonly simple: boolean
+  /** By identical field: its writer (none for a variable). */
+  readonly identicalWriters: ReadonlyArray<FieldWriter | undefined>
+  /** Unique fields copied from the event (plain event fields only), with their writers. */
+  readonly uniqueRefs: ReadonlyArray<keyof NormalizedEvent>
+  readonly uniqueWriters: ReadonlyArray<FieldWriter>
+  readonly groupedBy: ReadonlyArray<string>
+}
+
+const plans = new WeakMap<CompiledRule, Plan>()
+const planOf = (rule: CompiledRule): Plan => {
+  let plan = plans.get(rule)
+  if (plan === undefined) {
+    const uniqueRefs: Array<keyof NormalizedEvent> = []
+    const uniqueWriters: Array<FieldWriter> = []
+    for (const ref of rule.uniqueFields) {
+      const writer = writerFor(ref)
+      if (writer !== undefined && !ref.startsWith("Extra.")) {
+        uniqueRefs.push(ref as keyof NormalizedEvent)
+        uniqueWriters.push(writer)
+      }
+    }
+    plan = {
+      simple: rule.rule.kind === "simple",
+      identicalWriters: rule.identicalFields.map((ref) => writerFor(ref)),
+      uniqueRefs,
+      uniqueWriters,
+      groupedBy: rule.identicalFields.filter((ref) => !ref.startsWith("$"))
+    }
+    plans.set(rule, plan)
+  }
+  return plan
+}
+
 /** Builds the (still mutable, for enrichment) correlation event of a firing. */
 export const buildCorrelationEvent = (correlator: CorrelatorSpec, firing: Firing): Record<string, unknown> => {
   const rule = firing.rule
+  const plan = planOf(rule)
+  const source = firing.event
   const event: Record<string, unknown> = {}
-  if (rule.rule.kind === "simple" && firing.event !== undefined) {
+  if (plan.simple && source !== undefined) {
     // One base event: the correlation event carries its fields.
-    for (const [field, value] of Object.entries(firing.event)) if (!OwnFields.has(field)) event[field] = value
+    for (const field of Object.keys(source)) if (!OwnFields.has(field)) event[field] = source[field as keyof NormalizedEvent]
   }
-  const identical = rule.identicalFields
-  if (identical.length > 0) {
-    const values = splitGroupKey(firing.groupKey, identical.length)
-    identical.forEach((ref, i) => writerFor(ref)?.(event, values[i]))
+  const identicalWriters = plan.identicalWriters
+  if (identicalWriters.length > 0) {
+    const values = splitGroupKey(firing.groupKey, identicalWriters.length)
+    for (let i = 0; i < identicalWriters.length; i++) identicalWriters[i]?.(event, values[i])
   }
-  if (firing.event !== undefined) for (const ref of rule.uniqueFields) {
-    const writer = writerFor(ref)
-    if (writer !== undefined && !ref.startsWith("Extra.")) writer(event, firing.event[ref as keyof NormalizedEvent])
+  if (source !== undefined) {
+    const uniqueRefs = plan.uniqueRefs
+    for (let i = 0; i < uniqueRefs.length; i++) plan.uniqueWriters[i]!(event, source[uniqueRefs[i]!])
   }
-  Object.assign(event, {
-    ID: deterministicId([correlator.id, rule.rule.id, firing.trigger, firing.actionIndex, firing.groupKey, ...firing.identity]),
-    Timestamp: firing.time,
-    TenantID: correlator.tenantId,
-    Type: EventType.Correlation,
-    Name: rule.rule.name,
-    CorrelationRuleID: rule.rule.id,
-    CorrelationRuleName: rule.rule.name,
-    Priority: rule.rule.priority,
-    ServiceID: correlator.id,
-    ServiceName: correlator.name,
-    DeviceVendor: ProductName,
-    DeviceProduct: ProductName,
-    BaseEventIDs: firing.baseEventIds,
-    BaseEventCount: firing.baseEventCount,
-    GroupedBy: identical.filter((ref) => !ref.startsWith("$")),
-    StartTime: firing.startTime,
-    EndTime: firing.endTime
-  })
+  // Plain assignments in Object.assign's order: a key already written keeps its place.
+  event.ID = deterministicId([correlator.id, rule.rule.id, firing.trigger, firing.actionIndex, firing.groupKey, ...firing.identity])
+  event.Timestamp = firing.time
+  event.TenantID = correlator.tenantId
+  event.Type = EventType.Correlation
+  event.Name = rule.rule.name
+  event.CorrelationRuleID = rule.rule.id
+  event.CorrelationRuleName = rule.rule.name
+  event.Priority = rule.rule.priority
+  event.ServiceID = correlator.id
+  event.ServiceName = correlator.name
+  event.DeviceVendor = ProductName
+  event.DeviceProduct = ProductName
+  event.BaseEventIDs = firing.baseEventIds
+  event.BaseEventCount = firing.baseEventCount
+  // A fresh array per event: enrichment or consumers must not reach the cached one.
+  event.GroupedBy = plan.groupedBy.slice()
+  event.StartTime = firing.startTime
+  event.EndTime = firing.endTime
   return event
 }

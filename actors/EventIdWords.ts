@@ -1,10 +1,29 @@
 // Event IDs (UUIDs) as four 32-bit words, so buckets keep base event IDs in typed arrays
-// (16 bytes each) instead of retaining strings.
+// (16 bytes each) instead of retaining strings. Written for every event, read on every firing.
+import { Buffer } from "node:buffer"
+
+/** By char code: the hex digit's value, plus 16 for upper-case A-F; -1 for anything else. */
+const Nibble = new Int8Array(128).fill(-1)
+for (let code = 48; code <= 57; code++) Nibble[code] = code - 48
+for (let code = 97; code <= 102; code++) Nibble[code] = code - 87
+for (let code = 65; code <= 70; code++) Nibble[code] = code - 55 + 16
+
+/** By byte: the char codes of its two hex digits, at 2 * byte and 2 * byte + 1. */
+const hexCodes = (digits: string): Uint8Array => {
+  const codes = new Uint8Array(512)
+  for (let byte = 0; byte < 256; byte++) {
+    codes[2 * byte] = digits.charCodeAt(byte >>> 4)
+    codes[2 * byte + 1] = digits.charCodeAt(byte & 15)
+  }
+  return codes
+}
+const LowerHex = hexCodes("0123456789abcdef")
+const UpperHex = hexCodes("0123456789ABCDEF")
 
 const hexValue = (code: number): number => (code <= 57 ? code - 48 : (code | 32) - 87)
 
-/** Writes the UUID's 128 bits into `words` at `offset` (4 words); true when it had upper-case hex. */
-export const writeIdWords = (id: string, words: Uint32Array, offset: number): boolean => {
+/** Any text: reads each char but a dash as a hex digit, 8 to a word (the general form). */
+const writeAnyIdWords = (id: string, words: Uint32Array, offset: number): boolean => {
   let upper = false
   let word = 0
   let nibbles = 0
@@ -23,14 +42,74 @@ export const writeIdWords = (id: string, words: Uint32Array, offset: number): bo
   return upper
 }
 
-const hex8 = (word: number): string => word.toString(16).padStart(8, "0")
+// OR of the Nibble entries (and of non-ASCII code bits) seen by hex4 since the last reset:
+// a module variable rather than a return value keeps hex4 returning a plain small integer.
+let seen = 0
+
+/** Four hex digits at `at` as 16 bits; an invalid or non-ASCII char shows in `seen` above bit 4. */
+const hex4 = (id: string, at: number): number => {
+  const a = id.charCodeAt(at)
+  const b = id.charCodeAt(at + 1)
+  const c = id.charCodeAt(at + 2)
+  const d = id.charCodeAt(at + 3)
+  const va = Nibble[a & 127]!
+  const vb = Nibble[b & 127]!
+  const vc = Nibble[c & 127]!
+  const vd = Nibble[d & 127]!
+  seen |= va | vb | vc | vd | ((a | b | c | d) & 0xff80)
+  return ((va & 15) << 12) | ((vb & 15) << 8) | ((vc & 15) << 4) | (vd & 15)
+}
+
+/** Writes the UUID's 128 bits into `words` at `offset` (4 words); true when it had upper-case hex. */
+export const writeIdWords = (id: string, words: Uint32Array, offset: number): boolean => {
+  // The canonical form (8-4-4-4-12) is all real IDs: fixed positions, no branch per char.
+  if (id.length === 36 && id.charCodeAt(8) === 45 && id.charCodeAt(13) === 45 && id.charCodeAt(18) === 45 && id.charCodeAt(23) === 45) {
+    seen = 0
+    const w0 = (hex4(id, 0) << 16) | hex4(id, 4)
+    const w1 = (hex4(id, 9) << 16) | hex4(id, 14)
+    const w2 = (hex4(id, 19) << 16) | hex4(id, 24)
+    const w3 = (hex4(id, 28) << 16) | hex4(id, 32)
+    if ((seen & ~31) === 0) {
+      words[offset] = w0
+      words[offset + 1] = w1
+      words[offset + 2] = w2
+      words[offset + 3] = w3
+      return (seen & 16) !== 0
+    }
+  }
+  return writeAnyIdWords(id, words, offset)
+}
+
+// One reused buffer, dashes preset: decoding 36 bytes gives a flat string, cheaper than concatenation.
+const text = Buffer.alloc(36, "-")
+
+const putByte = (hex: Uint8Array, at: number, byte: number): void => {
+  text[at] = hex[2 * byte]!
+  text[at + 1] = hex[2 * byte + 1]!
+}
 
 /** Reads the UUID stored at `offset` back as text, upper-case when it was written so. */
 export const readIdWords = (words: Uint32Array, offset: number, upper = false): string => {
-  const a = hex8(words[offset]!)
-  const b = hex8(words[offset + 1]!)
-  const c = hex8(words[offset + 2]!)
-  const d = hex8(words[offset + 3]!)
-  const id = `${a}-${b.slice(0, 4)}-${b.slice(4)}-${c.slice(0, 4)}-${c.slice(4)}${d}`
-  return upper ? id.toUpperCase() : id
+  const hex = upper ? UpperHex : LowerHex
+  const a = words[offset]!
+  const b = words[offset + 1]!
+  const c = words[offset + 2]!
+  const d = words[offset + 3]!
+  putByte(hex, 0, a >>> 24)
+  putByte(hex, 2, (a >>> 16) & 255)
+  putByte(hex, 4, (a >>> 8) & 255)
+  putByte(hex, 6, a & 255)
+  putByte(hex, 9, b >>> 24)
+  putByte(hex, 11, (b >>> 16) & 255)
+  putByte(hex, 14, (b >>> 8) & 255)
+  putByte(hex, 16, b & 255)
+  putByte(hex, 19, c >>> 24)
+  putByte(hex, 21, (c >>> 16) & 255)
+  putByte(hex, 24, (c >>> 8) & 255)
+  putByte(hex, 26, c & 255)
+  putByte(hex, 28, d >>> 24)
+  putByte(hex, 30, (d >>> 16) & 255)
+  putByte(hex, 32, (d >>> 8) & 255)
+  putByte(hex, 34, d & 255)
+  return text.toString("latin1", 0, 36)
 }

@@ -38,7 +38,8 @@ export class CorrelatorEngine {
   private readonly loopQueue: Array<{ event: NormalizedEvent; depth: number }> = []
   /** Loop depth of the event being handled. */
   private depth = 0
-  private readonly matched: Array<number> = []
+  /** Selectors of the current rule that the event matched: reused, so matching allocates nothing. */
+  private matched = new Int32Array(16)
 
   /** Compiles every rule; throws InvalidRule (with a path) for the first one that cannot run. */
   constructor(readonly spec: CorrelatorSpec) {
@@ -113,21 +114,27 @@ export class CorrelatorEngine {
   private handle(event: NormalizedEvent): void {
     const count = this.index.collect(event)
     const candidates = this.index.candidates()
-    const matched = this.matched
+    let matchedCount = 0
     let currentRule = -1
     for (let c = 0; c < count; c++) {
       const ordinal = candidates[c]!
       const ruleIndex = this.ruleOfOrdinal[ordinal]!
       if (ruleIndex !== currentRule) {
-        if (matched.length > 0) this.apply(this.rules[currentRule]!, event, matched)
-        matched.length = 0
+        if (matchedCount > 0) this.apply(this.rules[currentRule]!, event, this.matched, matchedCount)
+        matchedCount = 0
         currentRule = ruleIndex
       }
       const selector = this.selectorOfOrdinal[ordinal]!
-      if (this.rules[ruleIndex]!.selectors[selector]!.predicate(event)) matched.push(selector)
+      if (this.rules[ruleIndex]!.selectors[selector]!.predicate(event)) {
+        if (matchedCount === this.matched.length) {
+          const wider = new Int32Array(2 * matchedCount)
+          wider.set(this.matched)
+          this.matched = wider
+        }
+        this.matched[matchedCount++] = selector
+      }
     }
-    if (matched.length > 0) this.apply(this.rules[currentRule]!, event, matched)
-    matched.length = 0
+    if (matchedCount > 0) this.apply(this.rules[currentRule]!, event, this.matched, matchedCount)
     this.drainLoops()
   }
 
@@ -143,10 +150,12 @@ export class CorrelatorEngine {
   }
 
   /** One rule's reaction to an event that matched some of its selectors. */
-  private apply(rule: CompiledRule, event: NormalizedEvent, matched: ReadonlyArray<number>): void {
+  private apply(rule: CompiledRule, event: NormalizedEvent, matched: Int32Array, matchedCount: number): void {
     const kind = rule.rule.kind
     if (kind === "simple") {
-      this.fire(rule, "onEveryEvent", { groupKey: "", identity: [event.ID], time: event.Timestamp, startTime: event.Timestamp, endTime: event.Timestamp, baseEventIds: [event.ID], baseEventCount: 1, event })
+      if (rule.actions.onEveryEvent.length > 0) {
+        this.fire({ rule, trigger: "onEveryEvent", actionIndex: 0, groupKey: "", identity: [event.ID], time: event.Timestamp, startTime: event.Timestamp, endTime: event.Timestamp, baseEventIds: [event.ID], baseEventCount: 1, event })
+      }
       return
     }
     if (kind === "operational") {
@@ -155,7 +164,7 @@ export class CorrelatorEngine {
     }
     const table = rule.table!
     let slot = table.locate(event)
-    for (let i = 0; i < matched.length; i++) {
+    for (let i = 0; i < matchedCount; i++) {
       if (!rule.selectors[matched[i]!]!.recovery) continue
       // A recovery event resets its bucket without firing.
       if (slot >= 0) {
@@ -177,7 +186,7 @@ export class CorrelatorEngine {
         seen = new Set()
         table.unique.set(slot, seen)
       }
-      for (let i = 0; i < matched.length; i++) {
+      for (let i = 0; i < matchedCount; i++) {
         const token = `${matched[i]}\u001f${values}`
         if (seen.has(token)) continue
         seen.add(token)
@@ -185,13 +194,13 @@ export class CorrelatorEngine {
         counted++
       }
     } else {
-      for (let i = 0; i < matched.length; i++) table.count(slot, matched[i]!)
-      counted = matched.length
+      for (let i = 0; i < matchedCount; i++) table.count(slot, matched[i]!)
+      counted = matchedCount
     }
     if (counted === 0) return
     table.addEvent(slot, event.ID, event.Timestamp)
     if (rule.actions.onEveryEvent.length > 0) {
-      this.fire(rule, "onEveryEvent", { groupKey: table.keyOf(slot), identity: [event.ID], time: event.Timestamp, startTime: event.Timestamp, endTime: event.Timestamp, baseEventIds: [event.ID], baseEventCount: 1, event })
+      this.fire({ rule, trigger: "onEveryEvent", actionIndex: 0, groupKey: table.keyOf(slot), identity: [event.ID], time: event.Timestamp, startTime: event.Timestamp, endTime: event.Timestamp, baseEventIds: [event.ID], baseEventCount: 1, event })
     }
     for (let s = 0; s < selectors; s++) {
       const selector = rule.selectors[s]!
@@ -201,7 +210,10 @@ export class CorrelatorEngine {
     const ordinal = table.fire(slot)
     const trigger: Trigger = ordinal === 1 ? "onFirstThreshold" : "onSubsequentThresholds"
     if (rule.actions[trigger].length > 0) {
-      this.fire(rule, trigger, {
+      this.fire({
+        rule,
+        trigger,
+        actionIndex: 0,
         // The key's text is built only when a bucket fires, never per event.
         groupKey: table.keyOf(slot),
         identity: [table.windowStart(slot), table.firstIdHash(slot), ordinal],
@@ -217,10 +229,15 @@ export class CorrelatorEngine {
   }
 
   /** Runs a trigger's actions, once the rate limit allows the firing. */
-  private fire(rule: CompiledRule, trigger: Trigger, facts: Omit<Firing, "rule" | "trigger" | "actionIndex">): void {
-    const actions = rule.actions[trigger]
-    if (actions.length === 0 || !this.allowFiring(rule, facts.time)) return
-    for (const action of actions) this.runAction(rule, action, { ...facts, rule, trigger, actionIndex: action.index })
+  private fire(firing: { -readonly [K in keyof Firing]: Firing[K] }): void {
+    const rule = firing.rule
+    const actions = rule.actions[firing.trigger]
+    if (actions.length === 0 || !this.allowFiring(rule, firing.time)) return
+    for (let i = 0; i < actions.length; i++) {
+      // One firing object per firing: each action sees its own index, and none keeps the object.
+      firing.actionIndex = actions[i]!.index
+      this.runAction(rule, actions[i]!, firing)
+    }
   }
 
   /** The rate limit: at most `rateLimit` firings per second of stream time. */
@@ -300,7 +317,10 @@ export class CorrelatorEngine {
     if (slot < 0) return
     // On timeout: the window ended with at least one event since the last full match.
     if (table.eventCount(slot) > 0 && rule.actions.onTimeout.length > 0) {
-      this.fire(rule, "onTimeout", {
+      this.fire({
+        rule,
+        trigger: "onTimeout",
+        actionIndex: 0,
         groupKey: table.keyOf(slot),
         identity: [table.windowStart(slot), table.firstIdHash(slot), "timeout"],
         time: table.windowEnd(slot),

@@ -1,5 +1,5 @@
-// Finds a bucket's slot by its group-key values: an open-addressing hash table of slot numbers
-// (4 bytes a cell), with each slot's values encoded in one byte arena rather than kept as
+// Finds a bucket's slot by its group-key values: an open-addressing hash table of (slot, hash)
+// pairs, so a probe rejects other keys without another memory read, with each slot's values encoded in one byte arena rather than kept as
 // strings, so a million keys are a few typed arrays the collector never has to trace.
 // Lookups hash the event's own values and compare them with the arena; they allocate nothing.
 
@@ -48,10 +48,10 @@ const encodedSize = (value: KeyValue): number => {
 }
 
 export class KeyIndex {
-  private table = new Int32Array(1024)
+  /** Cell i is table[2i] (slot + 1, Empty or Removed) and table[2i + 1] (the key's hash). */
+  private table = new Int32Array(2 * 1024)
   private mask = 1023
   private filled = 0
-  private hashes = new Int32Array(0)
   /** Per slot, where its values start in the arena, or Unfiled. */
   private starts = new Int32Array(0)
   private arena = new Uint8Array(4096)
@@ -73,34 +73,30 @@ export class KeyIndex {
     const table = this.table
     let at = hash & this.mask
     for (;;) {
-      const cell = table[at]!
+      const cell = table[2 * at]!
       if (cell === Empty) return -1
-      if (cell !== Removed) {
-        const slot = cell - 1
-        if (this.hashes[slot] === hash && this.matches(slot, values)) return slot
-      }
+      if (cell !== Removed && table[2 * at + 1] === hash && this.matches(cell - 1, values)) return cell - 1
       at = (at + 1) & this.mask
     }
   }
 
   /** Files a slot under its values (which must not be filed yet). */
   insert(slot: number, values: ArrayLike<KeyValue>, hash: number): void {
-    if (slot >= this.hashes.length) this.growSlots(slot + 1)
+    if (slot >= this.starts.length) this.growSlots(slot + 1)
     let size = 0
     for (let i = 0; i < this.arity; i++) size += encodedSize(values[i]!)
     this.reserve(size)
     this.starts[slot] = this.arenaUsed
     for (let i = 0; i < this.arity; i++) this.arenaUsed = this.write(this.arenaUsed, values[i]!)
-    this.hashes[slot] = hash
-    if ((this.filled + 1) / this.table.length > MaxLoad) this.rehash()
+    if ((this.filled + 1) / (this.mask + 1) > MaxLoad) this.rehash()
     this.place(slot, hash)
   }
 
   remove(slot: number): void {
-    const hash = this.hashes[slot]!
+    const hash = this.hashAt(this.starts[slot]!)
     let at = hash & this.mask
-    while (this.table[at] !== slot + 1) at = (at + 1) & this.mask
-    this.table[at] = Removed
+    while (this.table[2 * at] !== slot + 1) at = (at + 1) & this.mask
+    this.table[2 * at] = Removed
     const start = this.starts[slot]!
     this.arenaGarbage += this.segmentEnd(start) - start
     this.starts[slot] = Unfiled
@@ -138,7 +134,7 @@ export class KeyIndex {
   }
 
   get byteSize(): number {
-    return this.table.byteLength + this.hashes.byteLength + this.starts.byteLength + this.arena.byteLength
+    return this.table.byteLength + this.starts.byteLength + this.arena.byteLength
   }
 
   private matches(slot: number, values: ArrayLike<KeyValue>): boolean {
@@ -206,6 +202,31 @@ export class KeyIndex {
     return at + 2 * value.length
   }
 
+  /** The hash of the values filed at `start`, as `hash` gives it for them (so removal needs no stored hash). */
+  private hashAt(start: number): number {
+    const arena = this.arena
+    let hash = 0x811c9dc5 | 0
+    let at = start
+    for (let i = 0; i < this.arity; i++) {
+      const tag = arena[at]!
+      if (tag === Float) {
+        for (let b = 0; b < 8; b++) floatBytes[b] = arena[at + 1 + b]!
+        hash = Math.imul(hash ^ floatWords[0]!, 0x01000193)
+        hash = Math.imul(hash ^ floatWords[1]! ^ 0x9e, 0x01000193)
+        at += 9
+        continue
+      }
+      const [length, content] = this.readLength(at + 1)
+      for (let c = 0; c < length; c++) {
+        const code = tag === Latin1 ? arena[content + c]! : arena[content + 2 * c]! | (arena[content + 2 * c + 1]! << 8)
+        hash = Math.imul(hash ^ code, 0x01000193)
+      }
+      hash = Math.imul(hash ^ 0xff, 0x01000193)
+      at = content + (tag === Latin1 ? length : 2 * length)
+    }
+    return hash
+  }
+
   /** The string length at `at` and where its content starts. */
   private readLength(at: number): [number, number] {
     let length = 0
@@ -266,32 +287,30 @@ export class KeyIndex {
 
   private place(slot: number, hash: number): void {
     let at = hash & this.mask
-    while (this.table[at]! > 0) at = (at + 1) & this.mask
-    if (this.table[at] === Empty) this.filled++
-    this.table[at] = slot + 1
+    while (this.table[2 * at]! > 0) at = (at + 1) & this.mask
+    if (this.table[2 * at] === Empty) this.filled++
+    this.table[2 * at] = slot + 1
+    this.table[2 * at + 1] = hash
   }
 
   /** Rebuilds the table without removed cells, sized for the live entries to fill half of it. */
   private rehash(): void {
     const old = this.table
     let live = 0
-    for (let i = 0; i < old.length; i++) if (old[i]! > 0) live++
+    for (let i = 0; i < old.length; i += 2) if (old[i]! > 0) live++
     let size = 1024
     while ((live + 1) / size > MaxLoad / 1.4) size *= 2
-    this.table = new Int32Array(size)
+    this.table = new Int32Array(2 * size)
     this.mask = size - 1
     this.filled = 0
-    for (let i = 0; i < old.length; i++) {
+    for (let i = 0; i < old.length; i += 2) {
       const cell = old[i]!
-      if (cell > 0) this.place(cell - 1, this.hashes[cell - 1]!)
+      if (cell > 0) this.place(cell - 1, old[i + 1]!)
     }
   }
 
   private growSlots(minimum: number): void {
-    const capacity = Math.max(minimum, Math.ceil(this.hashes.length * 1.25), 64)
-    const hashes = new Int32Array(capacity)
-    hashes.set(this.hashes)
-    this.hashes = hashes
+    const capacity = Math.max(minimum, Math.ceil(this.starts.length * 1.25), 64)
     const starts = new Int32Array(capacity).fill(Unfiled)
     starts.set(this.starts)
     this.starts = starts

@@ -5,6 +5,7 @@
 // Run: npm run bench:engine (node --expose-gc, so heap figures are after a full collection).
 import { Schema } from "effect"
 import { randomBytes } from "node:crypto"
+import { PerformanceObserver, type PerformanceEntry } from "node:perf_hooks"
 import { CorrelatorEngine } from "../actors/CorrelatorEngine.ts"
 import type { NormalizedEvent } from "../model/Event.ts"
 import { CorrelatorSpec } from "../model/Rule.ts"
@@ -114,6 +115,25 @@ const flatUuid = (): string => {
   return [hex.slice(0, 8), hex.slice(8, 12), `4${hex.slice(13, 16)}`, `a${hex.slice(17, 20)}`, hex.slice(20, 32)].join("-")
 }
 
+/** Garbage collections seen so far (delivered asynchronously, so read after a turn of the event loop). */
+const collections: Array<PerformanceEntry> = []
+new PerformanceObserver((list) => collections.push(...list.getEntries())).observe({ entryTypes: ["gc"] })
+const tick = () => new Promise((resolve) => setTimeout(resolve, 100))
+
+/** Milliseconds of collection inside the timed windows (start, end pairs). */
+const collectionMillis = (windows: ReadonlyArray<number>): number => {
+  let total = 0
+  let w = 0
+  for (const entry of [...collections].sort((a, b) => a.startTime - b.startTime)) {
+    while (w < windows.length && windows[w + 1]! <= entry.startTime) w += 2
+    if (w >= windows.length) break
+    const from = Math.max(entry.startTime, windows[w]!)
+    const to = Math.min(entry.startTime + entry.duration, windows[w + 1]!)
+    if (to > from) total += to - from
+  }
+  return total
+}
+
 interface Run {
   rules: number
   events: number
@@ -124,21 +144,29 @@ interface Run {
   heapBytesPerLiveGroupKey: number
   /** Of which in typed arrays (records, ID pool, deadlines, key table). */
   typedBytesPerLiveGroupKey: number
+  /** Share of the timed processing spent collecting garbage. */
+  gcShare: number
 }
 
-const run = (ruleCount: number): Run => {
+const run = async (ruleCount: number): Promise<Run> => {
   const { spec, simple, threshold, special } = makeSpec(ruleCount)
   const nextBatch = makeStream(simple, threshold, special)
   let engine: CorrelatorEngine | undefined = new CorrelatorEngine(spec)
   const batch = 1_000
   let correlations = 0
   let busy = 0
+  const windows: Array<number> = []
+  collections.length = 0
   for (let done = 0; done < Events; done += batch) {
     const events = nextBatch(batch)
     const started = performance.now()
     correlations += engine!.processBatch(events).correlations.length
-    busy += performance.now() - started
+    const ended = performance.now()
+    busy += ended - started
+    windows.push(started, ended)
   }
+  await tick()
+  const gcShare = collectionMillis(windows) / busy
   const seconds = busy / 1000
   const liveGroups = engine!.liveGroups
   const columnBytes = engine!.columnBytes
@@ -162,17 +190,19 @@ const run = (ruleCount: number): Run => {
     correlations,
     liveGroups,
     heapBytesPerLiveGroupKey: Math.round((heapAfter - heapBefore) / Math.max(1, liveGroups)),
-    typedBytesPerLiveGroupKey: Math.round(columnBytes / Math.max(1, liveGroups))
+    typedBytesPerLiveGroupKey: Math.round(columnBytes / Math.max(1, liveGroups)),
+    gcShare
   }
 }
 
 const only = process.env.BENCH_ONLY_RULES
-const results = only !== undefined ? [run(Number(only)), run(Number(only)), run(Number(only))] : [run(200), run(10), run(2_000)]
+const results: Array<Run> = []
+for (const rules of only !== undefined ? [Number(only), Number(only), Number(only)] : [200, 10, 2_000]) results.push(await run(rules))
 for (const result of results) {
   console.log(
     `${String(result.rules).padStart(5)} rules: ${result.eventsPerSecond.toLocaleString("en-US").padStart(11)} events/s ` +
       `(${result.events.toLocaleString("en-US")} events in ${result.seconds.toFixed(2)} s), ${result.correlations.toLocaleString("en-US")} correlation events, ` +
-      `${result.liveGroups.toLocaleString("en-US")} live group keys, ${result.heapBytesPerLiveGroupKey} heap bytes per live key (${result.typedBytesPerLiveGroupKey} in typed arrays)`
+      `${result.liveGroups.toLocaleString("en-US")} live group keys, ${result.heapBytesPerLiveGroupKey} heap bytes per live key (${result.typedBytesPerLiveGroupKey} in typed arrays), ${(100 * result.gcShare).toFixed(0)}% of the time in garbage collection`
   )
 }
 const [at200, at10, at2000] = results as [Run, Run, Run]

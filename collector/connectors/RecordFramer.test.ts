@@ -5,6 +5,9 @@ import { describe, expect, it } from "@effect/vitest"
 import * as fc from "fast-check"
 import { RecordFramer } from "./RecordFramer.ts"
 
+/** 100,000 cases take 2-5 s on two cores; the margin covers a loaded machine, not slower code. */
+const FuzzTimeoutMs = 30_000
+
 const Newline = 0x0a
 const Tab = 0x09
 const Nul = 0x00
@@ -194,4 +197,60 @@ describe("RecordFramer properties", () => {
       { numRuns: 1000 }
     )
   })
+})
+
+/** Splits raw bytes by the definition of a record: the reference for arbitrary (non-UTF-8) input. */
+const referenceFrameBytes = (bytes: Buffer, delimiter: number, maxRecordBytes: number): Framed => {
+  const framed: Framed = { records: [], oversize: [] }
+  let start = 0
+  while (start <= bytes.length) {
+    const found = bytes.indexOf(delimiter, start)
+    const end = found === -1 ? bytes.length : found
+    const segment = bytes.subarray(start, end)
+    if (segment.length > maxRecordBytes) framed.oversize.push(segment.length)
+    else {
+      const record = segment[segment.length - 1] === 0x0d ? segment.subarray(0, segment.length - 1) : segment
+      if (record.length > 0) framed.records.push(record.toString("utf8"))
+    }
+    if (found === -1) break
+    start = found + 1
+  }
+  return framed
+}
+
+describe("RecordFramer fuzzing", () => {
+  // Bytes biased towards the delimiters and CR so that short inputs still hit every branch.
+  const byteArbitrary = fc.oneof(
+    { weight: 3, arbitrary: fc.integer({ min: 0, max: 255 }) },
+    { weight: 2, arbitrary: fc.constantFrom(Newline, Tab, Nul, 0x0d, 0x61) }
+  )
+
+  it("over 100,000 arbitrary byte streams and chunkings: no exception, held bytes within the limit, every byte accounted for, output as the reference", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(Newline, Tab, Nul),
+        fc.array(byteArbitrary, { maxLength: 48 }),
+        fc.integer({ min: 1, max: 16 }),
+        fc.array(fc.nat({ max: 48 }), { maxLength: 6 }),
+        (delimiter, byteValues, maxRecordBytes, offsets) => {
+          const bytes = Buffer.from(byteValues)
+          const framed: Framed = { records: [], oversize: [] }
+          const framer = new RecordFramer(delimiter, maxRecordBytes, {
+            record: (text) => framed.records.push(text),
+            oversize: (size) => framed.oversize.push(size)
+          })
+          for (const chunk of splitAt(bytes, offsets)) {
+            framer.push(chunk)
+            if (framer.heldBytes > maxRecordBytes) throw new Error(`held ${framer.heldBytes} bytes over the ${maxRecordBytes}-byte limit`)
+          }
+          framer.end()
+          const { recordBytes, discardedBytes, framingBytes } = framer.tally
+          if (recordBytes + discardedBytes + framingBytes !== bytes.length)
+            throw new Error(`accounted ${recordBytes}+${discardedBytes}+${framingBytes} of ${bytes.length} bytes`)
+          expect(framed).toEqual(referenceFrameBytes(bytes, delimiter, maxRecordBytes))
+        }
+      ),
+      { numRuns: 100_000 }
+    )
+  }, FuzzTimeoutMs)
 })

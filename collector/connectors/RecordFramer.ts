@@ -7,13 +7,31 @@ export interface FramerSink {
   readonly oversize: (bytes: number) => void
 }
 
+/** Where every byte a framer was given went; their sum is the input length once the stream ended. */
+export interface FramerTally {
+  /** Bytes of records handed to the sink. */
+  recordBytes: number
+  /** Bytes of oversize records and of input skipped to resynchronize. */
+  discardedBytes: number
+  /** Delimiters, headers and the stripped CR of CRLF. */
+  framingBytes: number
+}
+
+const CarriageReturn = 0x0d
+
 export class RecordFramer {
   private pending: Array<Buffer> = []
   private pendingBytes = 0
   private discarding = false
   private discardedBytes = 0
+  readonly tally: FramerTally = { recordBytes: 0, discardedBytes: 0, framingBytes: 0 }
 
   constructor(private readonly delimiter: number, private readonly maxRecordBytes: number, private readonly sink: FramerSink) {}
+
+  /** Bytes held for the record in progress; never more than the record limit. */
+  get heldBytes(): number {
+    return this.pendingBytes
+  }
 
   /** Feeds a chunk as it arrived from the socket. */
   push(chunk: Buffer): void {
@@ -25,6 +43,7 @@ export class RecordFramer {
         return
       }
       this.hold(chunk.subarray(start, end))
+      this.tally.framingBytes++
       this.emit()
       start = end + 1
     }
@@ -55,17 +74,23 @@ export class RecordFramer {
 
   private emit(): void {
     if (this.discarding) {
+      this.tally.discardedBytes += this.discardedBytes
       this.sink.oversize(this.discardedBytes)
       this.discarding = false
       this.discardedBytes = 0
       return
     }
     if (this.pendingBytes === 0) return
-    const bytes = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes)
+    let bytes = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes)
     this.pending = []
     this.pendingBytes = 0
-    let text = bytes.toString("utf8")
-    if (text.endsWith("\r")) text = text.slice(0, -1)
-    if (text.length > 0) this.sink.record(text)
+    // The CR of a CRLF line end is framing, not content; checked on the byte so a CR split from its LF by chunking is still stripped.
+    if (bytes[bytes.length - 1] === CarriageReturn) {
+      bytes = bytes.subarray(0, bytes.length - 1)
+      this.tally.framingBytes++
+    }
+    if (bytes.length === 0) return
+    this.tally.recordBytes += bytes.length
+    this.sink.record(bytes.toString("utf8"))
   }
 }

@@ -1,62 +1,33 @@
-// The tcp connector: accepts connections on one address and frames records by delimiter.
-// Flow control is the collector's: it pauses every socket while its buffer is full.
+// The tcp connector: accepts connections (plain or TLS) on one address and frames records by
+// delimiter. Flow control is the collector's: it pauses every socket while its buffer is full.
 import { Effect } from "effect"
-import { createServer, type Socket } from "node:net"
-import { MaxRawEventBytes, type TcpConnector as TcpConnectorSpec } from "../../model/Collector.ts"
-import { CollectorError } from "../CollectorError.ts"
+import { MaxRawEventBytes } from "../../model/Collector.ts"
+import { effectiveTls, type TcpConnector as TcpConnectorSpec } from "../../model/Connector.ts"
+import * as ServerTls from "../tls/ServerTls.ts"
+import type { ConnectorOptions, ConnectorSink } from "./ConnectorSink.ts"
 import { RecordFramer } from "./RecordFramer.ts"
+import * as StreamListener from "./StreamListener.ts"
 
-export interface ConnectorSink {
-  readonly record: (text: string) => void
-  readonly oversize: (bytes: number) => void
-  readonly connectionError: (cause: Error) => void
-}
+export type { ConnectorOptions, ConnectorSink, RunningConnector } from "./ConnectorSink.ts"
 
-export interface RunningConnector {
-  readonly port: number
-  readonly pause: () => void
-  readonly resume: () => void
-}
-
-/** Listens for the lifetime of the scope; closing the scope closes every connection. */
-export const listen = (spec: TcpConnectorSpec, sink: ConnectorSink) =>
-  Effect.acquireRelease(
-    Effect.async<RunningConnector & { close: () => Promise<void> }, CollectorError>((resume) => {
-      const sockets = new Set<Socket>()
-      let paused = false
-      const delimiter = spec.delimiter.charCodeAt(0)
-      const server = createServer((socket) => {
-        sockets.add(socket)
-        if (paused) socket.pause()
-        const framer = new RecordFramer(delimiter, MaxRawEventBytes, sink)
-        socket.on("data", (chunk: Buffer) => framer.push(chunk))
-        socket.on("end", () => framer.end())
-        socket.on("error", (cause) => sink.connectionError(cause))
-        socket.on("close", () => sockets.delete(socket))
-      })
-      server.once("error", (cause) => resume(Effect.fail(new CollectorError({ message: `cannot listen on ${spec.host}:${spec.port}`, cause }))))
-      server.listen(spec.port, spec.host, () => {
-        const address = server.address()
-        const port = typeof address === "object" && address !== null ? address.port : spec.port
-        resume(
-          Effect.succeed({
-            port,
-            pause: () => {
-              paused = true
-              for (const socket of sockets) socket.pause()
-            },
-            resume: () => {
-              paused = false
-              for (const socket of sockets) socket.resume()
-            },
-            close: () =>
-              new Promise<void>((done) => {
-                for (const socket of sockets) socket.destroy()
-                server.close(() => done())
-              })
-          })
-        )
-      })
-    }),
-    (connector) => Effect.promise(() => connector.close())
-  )
+/**
+ * Listens for the lifetime of the scope; closing the scope closes every connection. A record may
+ * be as large as `bufferBytes` (default and at most the 4 MB raw event limit).
+ */
+export const listen = (spec: TcpConnectorSpec, sink: ConnectorSink, options: ConnectorOptions = {}) =>
+  Effect.gen(function* () {
+    const tls = yield* ServerTls.serverOptions(effectiveTls(spec), options.tls)
+    const delimiter = spec.delimiter.charCodeAt(0)
+    const maxRecordBytes = Math.min(spec.bufferBytes ?? MaxRawEventBytes, MaxRawEventBytes)
+    return yield* StreamListener.listen(
+      {
+        host: spec.host,
+        port: spec.port,
+        tls,
+        description: tls === undefined ? "tcp" : "tcp over tls",
+        ...(spec.bufferBytes === undefined ? {} : { highWaterMark: spec.bufferBytes })
+      },
+      sink,
+      (address) => new RecordFramer(delimiter, maxRecordBytes, { record: (text) => sink.record(text, address), oversize: sink.oversize })
+    )
+  })

@@ -1,0 +1,41 @@
+// The `corvus` command for operators: one dispatcher for its subcommands (SPEC §8). `agent` is
+// the endpoint agent (SPEC §3); node, cluster status, drain, rules, alerts, retroscan and Sigma
+// import come later. Run it through cluster/cli/corvus.mjs (the npm bin), which loads TypeScript.
+import { NodeRuntime } from "@effect/platform-node"
+import { Cause, Console, Effect, Exit } from "effect"
+import * as AgentCommand from "./AgentCommand.ts"
+
+interface Command {
+  readonly summary: string
+  readonly main: (args: ReadonlyArray<string>) => Effect.Effect<number>
+}
+
+const commands: Record<string, Command> = {
+  agent: { summary: "ship events from this host to Corvus collectors (files, stdin, a local socket)", main: AgentCommand.main }
+}
+
+export const usage = `Usage: corvus <command> [options]
+
+Commands:
+${Object.entries(commands)
+  .map(([name, command]) => `  ${name.padEnd(10)} ${command.summary}`)
+  .join("\n")}
+
+Run "corvus <command> --help" for the options of a command.`
+
+/** Runs the command named by the first argument; resolves to the process exit status. */
+export const dispatch = (argv: ReadonlyArray<string>): Effect.Effect<number> => {
+  const [name, ...args] = argv
+  if (name === undefined) return Console.error(usage).pipe(Effect.as(2))
+  if (name === "help" || name === "--help" || name === "-h") return Console.log(usage).pipe(Effect.as(0))
+  const command = Object.hasOwn(commands, name) ? commands[name] : undefined
+  if (command === undefined) return Console.error(`corvus: unknown command "${name}"\n\n${usage}`).pipe(Effect.as(2))
+  return command.main(args)
+}
+
+NodeRuntime.runMain(dispatch(process.argv.slice(2)), {
+  disableErrorReporting: false,
+  // The exit status is the command's; an interrupted command (SIGINT, SIGTERM) stopped cleanly.
+  teardown: (exit, onExit) =>
+    onExit(Exit.isSuccess(exit) ? Number(exit.value) : Cause.isInterruptedOnly(exit.cause) ? 0 : 1)
+})

@@ -30,6 +30,8 @@ export interface NodeOptions {
   readonly controlPort: number
   readonly tokens: TokenRegistry
   readonly version: string
+  /** Where the installation's CA and the node's certificate live (TLS connectors); created on first use. */
+  readonly caDir?: string
 }
 
 export interface NodeHandle {
@@ -71,7 +73,7 @@ export const run = (deployment: Deployment, options: NodeOptions) =>
 
     const collectorPorts = new Map<CollectorId, number>()
     const collectors = yield* Effect.forEach(deployment.collectors, (spec) =>
-      Collector.run(spec, (events) => bus.publish(topics.events, events.map((event) => ({ collectorId: spec.id, event })))).pipe(
+      Collector.run(spec, (events) => bus.publish(topics.events, events.map((event) => ({ collectorId: spec.id, event }))), options.caDir === undefined ? {} : { tls: { caDir: options.caDir } }).pipe(
         Effect.tap((running) => Effect.sync(() => collectorPorts.set(spec.id, running.port)))
       )
     )

@@ -4,8 +4,10 @@ import { NodeRuntime } from "@effect/platform-node"
 import { Console, Effect, Layer, Redacted } from "effect"
 import { randomBytes } from "node:crypto"
 import { readFileSync } from "node:fs"
+import { join } from "node:path"
 import { adminPrincipal } from "../gateway/AdminPrincipal.ts"
 import { TokenRegistry } from "../gateway/TokenRegistry.ts"
+import type { ConnectorSpec } from "../model/Connector.ts"
 import { decodeDeployment } from "../model/Deployment.ts"
 import * as DemoGenerator from "./DemoGenerator.ts"
 import { demoDeployment } from "./DemoDeployment.ts"
@@ -13,6 +15,13 @@ import { loadDeployment } from "./DeploymentFile.ts"
 import * as Node from "./Node.ts"
 import { NodeConfig } from "./NodeConfig.ts"
 import * as NodeLayers from "./NodeLayers.ts"
+
+/** Where a collector takes its input, for the start-up banner. */
+const describeConnector = (connector: ConnectorSpec, port: number | undefined): string => {
+  if (connector.kind === "nats") return `nats subject ${connector.subject}`
+  const scheme = connector.kind === "syslog" ? `syslog+${connector.transport}` : connector.kind
+  return `${scheme}://${connector.host}:${port ?? connector.port}${connector.kind === "http" ? "/input" : ""}`
+}
 
 const version = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version
 
@@ -47,11 +56,14 @@ const program = Effect.gen(function* () {
       consolePort: config.consolePort,
       controlPort: config.controlPort,
       tokens,
-      version
+      version,
+      caDir: join(config.dataDir, "ca")
     })
     if (config.demo && config.deploymentFile === undefined) {
       yield* DemoGenerator.run(
-        deployment.collectors.map((collector) => ({ host: collector.connector.host, port: node.collectorPorts.get(collector.id) ?? collector.connector.port, tenantLabel: collector.tenantId }))
+        deployment.collectors.flatMap((collector) =>
+          collector.connector.kind === "tcp" ? [{ host: collector.connector.host, port: node.collectorPorts.get(collector.id) ?? collector.connector.port, tenantLabel: collector.tenantId }] : []
+        )
       )
     }
     yield* Console.log(
@@ -60,7 +72,7 @@ const program = Effect.gen(function* () {
         `  console:  ${node.consoleUrl}/`,
         `  API:      ${node.apiUrl}/api/v1/`,
         `  control:  grpc://${node.controlAddress}`,
-        ...deployment.collectors.map((collector) => `  collector ${collector.id} (tenant ${collector.tenantId}): tcp://${collector.connector.host}:${node.collectorPorts.get(collector.id)}`),
+        ...deployment.collectors.map((collector) => `  collector ${collector.id} (tenant ${collector.tenantId}): ${describeConnector(collector.connector, node.collectorPorts.get(collector.id))}`),
         `  admin token${generated ? " (generated; set CORVUS_ADMIN_TOKEN to choose one)" : ""}: ${generated ? adminToken : "from CORVUS_ADMIN_TOKEN"}`,
         config.demo && config.deploymentFile === undefined ? "  demo events are flowing; alerts appear within about 15 s (CORVUS_DEMO=false turns them off)" : "",
         `  try: curl -H "Authorization: Bearer <token>" ${node.apiUrl}/api/v1/alerts`

@@ -1,12 +1,14 @@
 // A collector service: its connector takes raw records, the normalizer turns them into events
-// of the collector's tenant, and batches go to `publish` (the node wires it to the bus). Bad records are counted with samples
-// and never stop the stream; accepted events stay buffered until the bus acknowledged them.
+// of the collector's tenant, and batches go to `publish` (the node wires it to the bus). Bad
+// records are counted with samples and never stop the stream; accepted events stay buffered
+// until the bus acknowledged them.
 import { Effect, Schedule } from "effect"
 import { randomUUID } from "node:crypto"
 import type { CollectorSpec } from "../model/Collector.ts"
 import type { NormalizedEvent } from "../model/Event.ts"
-import * as TcpConnector from "./connectors/TcpConnector.ts"
-import { normalizeJson, type NormalizeContext, type NormalizeResult } from "./normalizers/JsonNormalizer.ts"
+import * as Connector from "./connectors/Connector.ts"
+import { compileNormalizer, type CompiledNormalizer, type NormalizeContext, type NormalizeResult } from "./normalizers/Normalizer.ts"
+import type { InstallationTls } from "./tls/ServerTls.ts"
 
 /** A bad record kept for the operator. */
 export interface ErrorSample {
@@ -21,6 +23,8 @@ export interface CollectorStats {
   parseErrors: number
   oversize: number
   connectionErrors: number
+  /** Records a paused UDP or NATS connector could not hold. */
+  dropped: number
   readonly samples: Array<ErrorSample>
 }
 
@@ -32,18 +36,33 @@ const HighWater = 50_000
 const LowWater = 10_000
 
 /** A normalizer that throws has a bug; the record still becomes a counted error, not a crash. */
-const normalizeSafely = (text: string, context: NormalizeContext): NormalizeResult => {
+const normalizeSafely = (normalize: CompiledNormalizer, text: string, sourceAddress: string, context: NormalizeContext): NormalizeResult => {
   try {
-    return normalizeJson(text, context)
+    return normalize(text, sourceAddress, context)
   } catch (cause) {
     return { ok: false, reason: `normalizer failed: ${String(cause)}` }
   }
 }
 
+/** Where the installation's CA lives, for connectors with TLS. */
+export interface CollectorOptions {
+  readonly tls?: InstallationTls
+}
+
 /** Runs the collector for the scope's lifetime; returns its bound port and live counters. */
-export const run = <E>(spec: CollectorSpec, publish: (batch: ReadonlyArray<NormalizedEvent>) => Effect.Effect<void, E>) =>
+export const run = <E>(spec: CollectorSpec, publish: (batch: ReadonlyArray<NormalizedEvent>) => Effect.Effect<void, E>, options: CollectorOptions = {}) =>
   Effect.gen(function* () {
-    const stats: CollectorStats = { received: 0, published: 0, parseErrors: 0, oversize: 0, connectionErrors: 0, samples: [] }
+    const stats: CollectorStats = { received: 0, published: 0, parseErrors: 0, oversize: 0, connectionErrors: 0, dropped: 0, samples: [] }
+    // Compiled once; the deployment's schema already refused what cannot compile.
+    const normalize = compileNormalizer(spec.normalizer)
+    // One context, its receipt time refreshed per record: nothing allocated per record for it.
+    const context: { -readonly [K in keyof NormalizeContext]: NormalizeContext[K] } = {
+      tenantId: spec.tenantId,
+      collectorId: spec.id,
+      collectorName: spec.name,
+      receivedAt: 0,
+      newId: randomUUID
+    }
     const buffer: Array<NormalizedEvent> = []
     let paused = false
     const keepSample = (reason: string, sample: string) => {
@@ -51,16 +70,11 @@ export const run = <E>(spec: CollectorSpec, publish: (batch: ReadonlyArray<Norma
       if (stats.samples.length > MaxSamples) stats.samples.shift()
     }
 
-    const connector = yield* TcpConnector.listen(spec.connector, {
-      record: (text) => {
+    const connector = yield* Connector.listen(spec.connector, {
+      record: (text, sourceAddress) => {
         stats.received++
-        const result = normalizeSafely(text, {
-          tenantId: spec.tenantId,
-          collectorId: spec.id,
-          collectorName: spec.name,
-          receivedAt: Date.now(),
-          newId: randomUUID
-        })
+        context.receivedAt = Date.now()
+        const result = normalizeSafely(normalize, text, sourceAddress, context)
         if (!result.ok) {
           stats.parseErrors++
           keepSample(result.reason, text)
@@ -79,8 +93,12 @@ export const run = <E>(spec: CollectorSpec, publish: (batch: ReadonlyArray<Norma
       connectionError: (cause) => {
         stats.connectionErrors++
         keepSample(`connection error: ${cause.message}`, "")
+      },
+      dropped: (records, reason) => {
+        stats.dropped += records
+        keepSample(`${records} records dropped: ${reason}`, "")
       }
-    })
+    }, options)
 
     const flush = Effect.gen(function* () {
       while (buffer.length > 0) {

@@ -1,22 +1,17 @@
-// Collector services (SPEC §3): each belongs to one tenant and stamps it on every event.
+// Collector services (SPEC §3): each belongs to one tenant and stamps it on every event, takes
+// raw records through one connector and turns them into events with its normalizer setup.
 import { Schema } from "effect"
+import { ConnectorSpec } from "./Connector.ts"
 import { CollectorId, TenantId } from "./Ids.ts"
-
-/** TCP connector: records separated by a delimiter. */
-export const TcpConnector = Schema.Struct({
-  kind: Schema.Literal("tcp"),
-  host: Schema.optionalWith(Schema.String, { exact: true, default: () => "127.0.0.1" }),
-  port: Schema.Int.pipe(Schema.between(0, 65535)),
-  delimiter: Schema.optionalWith(Schema.Literal("\n", "\t", "\u0000"), { exact: true, default: () => "\n" as const })
-})
-export type TcpConnector = typeof TcpConnector.Type
+import { NormalizerSetup } from "./Normalizer.ts"
 
 export const CollectorSpec = Schema.Struct({
   id: CollectorId,
   tenantId: TenantId,
   name: Schema.NonEmptyString,
-  connector: TcpConnector,
-  normalizer: Schema.Literal("json")
+  connector: ConnectorSpec,
+  /** One normalizer (or its kind's name, e.g. "json"), or a default with choices by source address. */
+  normalizer: NormalizerSetup
 })
 export type CollectorSpec = typeof CollectorSpec.Type
 

@@ -2,9 +2,11 @@
 // collector may stamp (tenant isolation, SPEC §1), and bad input as a result, never a throw.
 import { describe, expect, it } from "@effect/vitest"
 import * as fc from "fast-check"
+import { setFlagsFromString } from "node:v8"
 import { decodeEventSync, type NormalizedEvent } from "../../model/Event.ts"
 import { CollectorId, TenantId } from "../../model/Ids.ts"
 import { normalizeJson, type NormalizeContext, type NormalizeResult } from "./JsonNormalizer.ts"
+import { anyText, compileSetup, fuzz, nearValid } from "./NormalizerTesting.ts"
 
 const receivedAt = Date.UTC(2024, 4, 1, 12, 0, 0, 250)
 
@@ -311,4 +313,74 @@ describe("JsonNormalizer regressions", () => {
     expect(normalized({ Timestamp: "2024-01-01 00:00:00.5" }).Timestamp).toBe(Date.UTC(2024, 0, 1, 0, 0, 0, 500))
     expect(normalized({ Timestamp: "2024-01-01T00:00:00+02:00" }).Timestamp).toBe(Date.UTC(2023, 11, 31, 22))
   })
+})
+
+describe("JsonNormalizer bounds", () => {
+  it("refuses a record over 4 MB before parsing it", () => {
+    const big = JSON.stringify({ Message: "x".repeat(4 * 1024 * 1024) })
+    expect(failure(big)).toContain("exceeds the 4 MB limit")
+    expect(failure(JSON.stringify({ Message: "é".repeat(2 * 1024 * 1024 + 10) }))).toContain("bytes exceeds the 4 MB limit")
+  })
+
+  it("refuses more than 1,024 Extra entries, saying so", () => {
+    const record = Object.fromEntries(Array.from({ length: 1_025 }, (_, index) => [`k${index}`, index]))
+    expect(failure(JSON.stringify(record))).toBe("more than 1024 Extra entries in one record")
+    expect(normalized(Object.fromEntries(Array.from({ length: 1_024 }, (_, index) => [`k${index}`, index]))).Extra).toHaveProperty("k1023", "1023")
+  })
+
+  it("refuses an Extra key over 1,024 characters and keys that repeat a long parent name past the budget", () => {
+    expect(failure(JSON.stringify({ ["k".repeat(1_025)]: 1 }))).toContain("an Extra key is longer than 1024 characters")
+    const parent = "p".repeat(1_000)
+    const children = Object.fromEntries(Array.from({ length: 100 }, (_, index) => [`c${index}`, 1]))
+    expect(failure(JSON.stringify({ [parent]: children }))).toContain("Extra keys of more than 65536 characters in total")
+  })
+
+  it("keeps an Extra key named __proto__ as an entry, not a prototype", () => {
+    const event = normalized('{"__proto__":"x","a":{"__proto__":"y"}}')
+    expect(Object.getPrototypeOf(event.Extra)).toBe(Object.prototype)
+    expect(Object.keys(event.Extra ?? {})).toEqual(["__proto__", "a.__proto__"])
+  })
+
+  it("reads DeviceCustomDate fields as times, like Timestamp", () => {
+    expect(normalized({ DeviceCustomDate1: "2024-05-01T10:00:00Z", DeviceCustomDate2: 1_714_557_600 })).toMatchObject({
+      DeviceCustomDate1: Date.UTC(2024, 4, 1, 10),
+      DeviceCustomDate2: 1_714_557_600_000
+    })
+  })
+
+  it("events with many fields stay fast-mode objects (named stores), like JSON.parse output", () => {
+    // V8 turns an object into a slow dictionary after 12 properties added by keyed stores; the
+    // normalizer writes fields with named stores so events stay fast to read downstream.
+    setFlagsFromString("--allow-natives-syntax")
+    const hasFastProperties = new Function("object", "return %HasFastProperties(object)") as (object: object) => boolean
+    const names = ["Name", "Message", "DeviceVendor", "DeviceProduct", "DeviceVersion", "DeviceEventClassID", "Severity", "SourceAddress", "SourcePort", "DestinationAddress", "DestinationPort", "SourceUserName", "DestinationUserName", "DeviceAction", "EventOutcome", "TransportProtocol", "ApplicationProtocol", "RequestUrl", "FileName", "Reason"]
+    const event = normalized(Object.fromEntries(names.map((name) => [name, name.endsWith("Port") ? 1 : "x"])))
+    expect(Object.keys(event)).toHaveLength(8 + names.length)
+    expect(hasFastProperties(event)).toBe(true)
+  })
+})
+
+describe("JsonNormalizer fuzzing", () => {
+  it("100,000 fuzzed records (arbitrary text, edited JSON, nested objects) never throw and keep the invariants", () => {
+    const fieldNames = ["TenantID", "tenantID", "ID", "Type", "Timestamp", "SourcePort", "BytesIn", "Name", "Extra", "BaseEventIDs", "StartTime", "__proto__"]
+    const { value } = fc.letrec<{ value: unknown }>((tie) => ({
+      value: fc.oneof(
+        { depthSize: "small" },
+        fc.constant(null),
+        fc.boolean(),
+        fc.string({ maxLength: 8 }),
+        fc.constantFrom("22", "1.5", "2024-05-01T10:00:00Z", "May  1 10:00:00", "", " "),
+        fc.integer(),
+        fc.double({ noNaN: true }),
+        fc.array(tie("value"), { maxLength: 3 }),
+        fc.dictionary(fc.oneof(fc.constantFrom(...fieldNames), fc.string({ maxLength: 4 })), tie("value"), { maxKeys: 4 })
+      )
+    }))
+    const objects = fc.dictionary(fc.oneof(fc.constantFrom(...fieldNames), fc.string({ maxLength: 6 })), value, { maxKeys: 6 }).map((record) => JSON.stringify(record))
+    const json = compileSetup("json")
+    const started = performance.now()
+    const accepted = fuzz(json, fc.oneof(anyText, objects, nearValid(objects)), 100_000)
+    console.log(`json fuzz: 100000 cases in ${Math.round(performance.now() - started)} ms, ${(accepted * 100).toFixed(1)}% accepted`)
+    expect(accepted).toBeGreaterThan(0.05)
+  }, 120_000)
 })

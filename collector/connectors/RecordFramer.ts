@@ -42,9 +42,14 @@ export class RecordFramer {
         this.hold(chunk.subarray(start))
         return
       }
-      this.hold(chunk.subarray(start, end))
       this.tally.framingBytes++
-      this.emit()
+      if (this.pendingBytes === 0 && !this.discarding && end - start <= this.maxRecordBytes) {
+        // The common case, a whole record inside one chunk: decoded in place, no Buffer view per record.
+        this.emitWithin(chunk, start, end)
+      } else {
+        this.hold(chunk.subarray(start, end))
+        this.emit()
+      }
       start = end + 1
     }
   }
@@ -70,6 +75,17 @@ export class RecordFramer {
     }
     this.pending.push(part)
     this.pendingBytes += part.length
+  }
+
+  private emitWithin(chunk: Buffer, start: number, end: number): void {
+    let last = end
+    if (last > start && chunk[last - 1] === CarriageReturn) {
+      last--
+      this.tally.framingBytes++
+    }
+    if (last === start) return
+    this.tally.recordBytes += last - start
+    this.sink.record(chunk.toString("utf8", start, last))
   }
 
   private emit(): void {

@@ -2,7 +2,8 @@
 // handed to the bus port in batches (what the single node's embedded bus takes as values); a
 // second figure per format adds the events topic's wire encoding, which the JetStream adapter
 // does on the same core before sending. The load comes from a child process, so the collector's
-// process has its core to itself. Prints a line per format and, last, one JSON object.
+// process has its core to itself. Each figure is the median of three runs after a warm-up.
+// Prints a line per format and mode and, last, one JSON object.
 // Run: npm run bench:ingest [events per format]
 import { Effect, Schema } from "effect"
 import { fork } from "node:child_process"
@@ -14,6 +15,8 @@ import type { NormalizedEvent } from "../model/Event.ts"
 import type { CollectorId } from "../model/Ids.ts"
 
 const Events = Number(process.argv[2] ?? 300_000)
+/** Timed runs per format and mode; the median is reported, after one untimed warm-up run per format. */
+const Runs = 3
 const AllFormats = ["json", "cef", "syslog"] as const
 const Formats = AllFormats.filter((format) => (process.env.BENCH_FORMATS ?? AllFormats.join(",")).split(",").includes(format))
 type Format = (typeof AllFormats)[number]
@@ -21,7 +24,7 @@ type Format = (typeof AllFormats)[number]
 const topics = Topics.make("bench")
 
 /** Runs one collector for `format`, has the child send `Events` records, and times them from first byte to last publish. */
-const measure = (format: Format, encode: boolean) =>
+const measure = (format: Format, encode: boolean, events = Events) =>
   Effect.scoped(
     Effect.gen(function* () {
       const spec = Schema.decodeUnknownSync(CollectorSpec)({
@@ -40,10 +43,10 @@ const measure = (format: Format, encode: boolean) =>
         Effect.sync(() => {
           if (encode) for (const event of batch) wireBytes += topics.events.encode({ collectorId, event }).length
           published += batch.length
-          if (published >= Events) done()
+          if (published >= events) done()
         })
       )
-      const child = fork(fileURLToPath(new URL("./ingestLoad.ts", import.meta.url)), [format, String(Events), String(running.port)], {
+      const child = fork(fileURLToPath(new URL("./ingestLoad.ts", import.meta.url)), [format, String(events), String(running.port)], {
         execArgv: ["--import", "tsx"],
         stdio: ["ignore", "inherit", "inherit", "ipc"]
       })
@@ -54,14 +57,25 @@ const measure = (format: Format, encode: boolean) =>
       child.kill()
       const stats = running.stats
       if (stats.parseErrors > 0) throw new Error(`${format}: ${stats.parseErrors} records refused, e.g. ${stats.samples[0]?.reason}`)
-      return { format, encode, eventsPerSecond: Math.round(Events / seconds), seconds, wireBytesPerEvent: Math.round(wireBytes / published) }
+      return { format, encode, eventsPerSecond: Math.round(events / seconds), seconds, wireBytesPerEvent: Math.round(wireBytes / published) }
     })
   )
 
-const results = await Effect.runPromise(Effect.forEach(Formats.flatMap((format) => [[format, false] as const, [format, true] as const]), ([format, encode]) => measure(format, encode)))
-for (const result of results) {
-  const what = result.encode ? `with wire encoding, ${result.wireBytesPerEvent} bytes per event` : "handed to the bus port"
-  console.log(`${result.format.padEnd(6)} ${result.eventsPerSecond.toLocaleString("en-US").padStart(9)} events/s (${Events.toLocaleString("en-US")} events of 500 bytes in ${result.seconds.toFixed(2)} s; ${what})`)
-}
+const median = <A extends { eventsPerSecond: number }>(runs: ReadonlyArray<A>): A => [...runs].sort((a, b) => a.eventsPerSecond - b.eventsPerSecond)[Math.floor(runs.length / 2)]!
+const results = await Effect.runPromise(
+  Effect.forEach(Formats.flatMap((format) => [[format, false] as const, [format, true] as const]), ([format, encode]) =>
+    Effect.gen(function* () {
+      // The JIT compiles the path during the warm-up, so the timed runs see the steady state.
+      if (!encode) yield* measure(format, false, 50_000)
+      const runs = yield* Effect.forEach(Array.from({ length: Runs }), () => measure(format, encode))
+      const result = median(runs)
+      const what = result.encode ? `with wire encoding, ${result.wireBytesPerEvent} bytes per event` : "handed to the bus port"
+      console.log(
+        `${result.format.padEnd(6)} ${result.eventsPerSecond.toLocaleString("en-US").padStart(9)} events/s median of ${runs.map((run) => run.eventsPerSecond.toLocaleString("en-US")).join(" / ")} (${Events.toLocaleString("en-US")} events of 500 bytes per run; ${what})`
+      )
+      return result
+    })
+  )
+)
 const byFormat = (encode: boolean) => Object.fromEntries(results.filter((result) => result.encode === encode).map((result) => [result.format, result.eventsPerSecond]))
 console.log(JSON.stringify({ eventsPerSecond: byFormat(false), eventsPerSecondWithWireEncoding: byFormat(true), events: Events, recordBytes: 500, node: process.version }))

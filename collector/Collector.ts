@@ -70,6 +70,35 @@ export const run = <E>(spec: CollectorSpec, publish: (batch: ReadonlyArray<Norma
       if (stats.samples.length > MaxSamples) stats.samples.shift()
     }
 
+    const flush = Effect.gen(function* () {
+      while (buffer.length > 0) {
+        // A batch leaves the buffer only once the bus took it: a failed or interrupted publish
+        // leaves it for the next flush (the bus de-duplicates a repeat by event ID).
+        const batch = buffer.slice(0, MaxBatch)
+        const published = yield* publish(batch).pipe(
+          Effect.as(true),
+          Effect.catchAll((error) => Effect.logWarning(`collector ${spec.id}: publish failed, will retry`, error).pipe(Effect.as(false)))
+        )
+        if (!published) return
+        buffer.splice(0, batch.length)
+        stats.published += batch.length
+        if (paused && buffer.length <= LowWater) {
+          paused = false
+          connector.resume()
+        }
+      }
+    })
+    // Finalizers run in reverse: the connector drains first (its peers' last records still come in
+    // and are flushed on schedule), then the periodic flush stops, then the final flush publishes
+    // everything the drain accepted.
+    // At shutdown the bus may be briefly unavailable: keep trying for a while before giving up, loudly.
+    const flushAll = flush.pipe(
+      Effect.flatMap(() => (buffer.length === 0 ? Effect.void : Effect.fail("pending" as const))),
+      Effect.retry(Schedule.exponential("50 millis").pipe(Schedule.upTo("30 seconds"))),
+      Effect.catchAll(() => Effect.logError(`collector ${spec.id}: ${buffer.length} accepted events could not be published before shutdown`))
+    )
+    yield* Effect.addFinalizer(() => flushAll)
+    yield* Effect.forkScoped(flush.pipe(Effect.repeat(Schedule.spaced("20 millis"))))
     const connector = yield* Connector.listen(spec.connector, {
       record: (text, sourceAddress) => {
         stats.received++
@@ -100,27 +129,5 @@ export const run = <E>(spec: CollectorSpec, publish: (batch: ReadonlyArray<Norma
       }
     }, options)
 
-    const flush = Effect.gen(function* () {
-      while (buffer.length > 0) {
-        const batch = buffer.splice(0, MaxBatch)
-        const published = yield* publish(batch).pipe(
-          Effect.as(true),
-          Effect.catchAll((error) =>
-            Effect.sync(() => buffer.unshift(...batch)).pipe(
-              Effect.zipRight(Effect.logWarning(`collector ${spec.id}: publish failed, will retry`, error)),
-              Effect.as(false)
-            )
-          )
-        )
-        if (!published) return
-        stats.published += batch.length
-        if (paused && buffer.length <= LowWater) {
-          paused = false
-          connector.resume()
-        }
-      }
-    })
-    yield* Effect.forkScoped(flush.pipe(Effect.repeat(Schedule.spaced("20 millis"))))
-    yield* Effect.addFinalizer(() => flush)
     return { port: connector.port, stats }
   })

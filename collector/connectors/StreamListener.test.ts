@@ -1,5 +1,6 @@
 // The stream listener's own limits: connections beyond the maximum are refused and counted, the
-// ones already open keep working, and closing the scope closes open connections.
+// ones already open keep working, closing the scope closes open connections, and a peer that
+// never answers the closing FIN is reset after the drain timeout and counted.
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Scope } from "effect"
 import { connect, type Socket } from "node:net"
@@ -35,6 +36,36 @@ describe("StreamListener", () => {
       yield* Scope.close(scope, Exit.void)
       yield* Effect.promise(() => closed(first))
       expect(sink.texts()).toEqual(["still served"])
+    })
+  )
+
+  it.live("a peer that never answers the FIN is reset after the drain timeout and counted; its unfinished record is not emitted", () =>
+    Effect.gen(function* () {
+      const sink = new RecordingSink()
+      const scope = yield* Scope.make()
+      const listener = yield* StreamListener.listen({ host: "127.0.0.1", port: 0, tls: undefined, description: "tcp", drainTimeoutMs: 150 }, sink, (address) =>
+        new RecordFramer(0x0a, 1024, { record: (text) => sink.record(text, address), oversize: sink.oversize })
+      ).pipe(Scope.extend(scope))
+      const silent = yield* Effect.promise(
+        () =>
+          new Promise<Socket>((resolve) => {
+            const socket = connect({ port: listener.port, host: "127.0.0.1", allowHalfOpen: true }, () => resolve(socket))
+          })
+      )
+      let clientError: Error | undefined
+      silent.on("error", (cause) => (clientError = cause))
+      silent.resume()
+      silent.write("whole\nunfinished")
+      yield* sink.waitFor((seen) => seen.records.length === 1)
+      const startedAt = Date.now()
+      yield* Scope.close(scope, Exit.void)
+      expect(Date.now() - startedAt).toBeGreaterThanOrEqual(140)
+      expect(sink.texts()).toEqual(["whole"])
+      expect(sink.errorMessages()).toEqual(["tcp connector reset the connection from 127.0.0.1: the peer did not close within 150 ms of the collector stopping"])
+      // Having read our FIN the peer reads no more; its next write meets the reset.
+      silent.write("\n")
+      yield* Effect.promise(() => closed(silent))
+      expect(clientError?.message).toMatch(/ECONNRESET|EPIPE/)
     })
   )
 })

@@ -1,6 +1,7 @@
 // Accepts stream connections (plain TCP or TLS) on one address and feeds each connection's bytes
 // to its own framer. Flow control is the collector's: pause stops reading every socket, so the
-// kernel's window pushes back on the senders.
+// kernel's window pushes back on the senders. Closing drains: a peer that sees our FIN and then
+// its own FIN answered knows everything it sent was read (the agent's only confirmation).
 import { createServer as createTcpServer, type Server as TcpServer, type Socket } from "node:net"
 import { createServer as createTlsServer, type TlsOptions } from "node:tls"
 import { Effect } from "effect"
@@ -26,6 +27,8 @@ export interface StreamListenerOptions {
   readonly description: string
   /** Connections beyond this are refused and counted; 1,024 when absent. */
   readonly maxConnections?: number
+  /** How long closing waits for peers to end their side; 5 s when absent. */
+  readonly drainTimeoutMs?: number
 }
 
 /**
@@ -35,8 +38,13 @@ export interface StreamListenerOptions {
 const MaxConnections = 1_024
 /** A client that has not finished its TLS handshake by then is dropped. */
 const HandshakeTimeoutMs = 10_000
+/** A peer that has not answered our FIN by then is destroyed (reset) and counted. */
+const DrainTimeoutMs = 5_000
 
-/** Listens for the lifetime of the scope; closing the scope closes every connection. */
+/**
+ * Listens for the lifetime of the scope. Closing the scope drains: no new connections, a FIN on
+ * each open one, reading and framing on until the peer's FIN (or the drain timeout), then done.
+ */
 export const listen = (options: StreamListenerOptions, sink: ConnectorSink, openFramer: (sourceAddress: string) => StreamFramer) =>
   Effect.acquireRelease(
     Effect.async<RunningConnector & { readonly close: () => Promise<void> }, CollectorError>((resume) => {
@@ -44,14 +52,18 @@ export const listen = (options: StreamListenerOptions, sink: ConnectorSink, open
       const rawSockets = new Set<Socket>()
       const readers = new Set<Socket>()
       let paused = false
+      let draining = false
       const onConnection = (socket: Socket) => {
         readers.add(socket)
-        if (paused) socket.pause()
+        if (paused && !draining) socket.pause()
         const framer = openFramer(sourceAddress(socket.remoteAddress))
         socket.on("data", (chunk: Buffer) => framer.push(chunk))
+        // The peer's FIN: everything it sent has been read, so its last record is complete.
         socket.on("end", () => framer.end())
         socket.on("error", (cause) => sink.connectionError(cause))
         socket.on("close", () => readers.delete(socket))
+        // A TLS handshake that finished while draining: nothing to wait for but the peer's FIN.
+        if (draining) socket.end()
       }
       const highWater = options.highWaterMark === undefined ? {} : { highWaterMark: options.highWaterMark }
       let server: TcpServer
@@ -87,6 +99,7 @@ export const listen = (options: StreamListenerOptions, sink: ConnectorSink, open
             port,
             pause: () => {
               paused = true
+              if (draining) return
               for (const socket of readers) socket.pause()
             },
             resume: () => {
@@ -95,8 +108,35 @@ export const listen = (options: StreamListenerOptions, sink: ConnectorSink, open
             },
             close: () =>
               new Promise<void>((done) => {
-                for (const socket of rawSockets) socket.destroy()
-                server.close(() => done())
+                draining = true
+                const drainTimeoutMs = options.drainTimeoutMs ?? DrainTimeoutMs
+                const timer = setTimeout(() => {
+                  for (const socket of readers) {
+                    sink.connectionError(
+                      new CollectorError({
+                        message: `${options.description} connector reset the connection from ${sourceAddress(socket.remoteAddress)}: the peer did not close within ${drainTimeoutMs} ms of the collector stopping`
+                      })
+                    )
+                  }
+                  // A reset, not a quiet close: the peer must not take the end for a confirmation of
+                  // what it sent. Raw sockets include TLS handshakes in progress, which carried no record.
+                  for (const socket of rawSockets) socket.resetAndDestroy()
+                  for (const socket of readers) socket.destroy()
+                }, drainTimeoutMs)
+                // Called once the last connection closed, i.e. every peer's FIN was read or the timeout struck.
+                server.close(() => {
+                  clearTimeout(timer)
+                  done()
+                })
+                // Draining overrides the collector's pause: a paused socket would hold the peer's FIN
+                // behind unread bytes until the timeout resets it, and the peer would send again
+                // elsewhere. The surplus is bounded: a peer that saw our FIN sends nothing new (the
+                // agent stops writing), so only bytes already in flight arrive, and the collector
+                // buffers them past its high-water mark for at most the drain timeout.
+                for (const socket of readers) {
+                  socket.end()
+                  socket.resume()
+                }
               })
           })
         )

@@ -1,8 +1,9 @@
 // The tcp connector on real loopback sockets: records with their source address, every delimiter,
-// the record limit with recovery, backpressure, and each TLS mode including two-way
-// authentication accepting CA-issued clients and refusing the others with a counted, clear error.
+// the record limit with recovery, backpressure, the draining close, and each TLS mode including
+// two-way authentication accepting CA-issued clients and refusing the others with a counted, clear error.
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Redacted } from "effect"
+import { Effect, Exit, Fiber, Redacted, Scope } from "effect"
+import { connect, type Socket } from "node:net"
 import { afterAll } from "vitest"
 import type { TcpConnector as TcpConnectorSpec } from "../../model/Connector.ts"
 import { MaxRawEventBytes } from "../../model/Collector.ts"
@@ -89,6 +90,67 @@ describe("TcpConnector plain", () => {
       connector.resume()
       yield* sink.waitFor((seen) => seen.records.length === 2)
       expect(sink.texts()).toEqual(["held 1", "held 2"])
+    })
+  )
+})
+
+/** A client that keeps its side open after the collector's FIN, as the agent does, and records how the connection ended. */
+const halfOpenClient = (port: number) =>
+  new Promise<{ readonly socket: Socket; readonly finReceived: Promise<void>; readonly closed: Promise<{ readonly error: Error | undefined }> }>((resolve, reject) => {
+    let error: Error | undefined
+    const socket = connect({ port, host: "127.0.0.1", allowHalfOpen: true }, () => {
+      socket.off("error", reject)
+      socket.on("error", (cause) => (error = cause))
+      resolve({
+        socket,
+        finReceived: new Promise((fin) => socket.once("end", () => fin())),
+        closed: new Promise((done) => socket.once("close", () => done({ error })))
+      })
+    })
+    socket.on("error", reject)
+    socket.resume()
+  })
+
+describe("TcpConnector draining close", () => {
+  it.live("closing sends FIN and reads on until the peer's FIN: a record sent after the FIN is delivered and the peer sees no reset", () =>
+    Effect.gen(function* () {
+      const sink = new RecordingSink()
+      const scope = yield* Scope.make()
+      const connector = yield* TcpConnector.listen(tcp(), sink).pipe(Scope.extend(scope))
+      const client = yield* Effect.promise(() => halfOpenClient(connector.port))
+      client.socket.write("one\ntwo\nthe la")
+      yield* sink.waitFor((seen) => seen.records.length === 2)
+      const startedAt = Date.now()
+      const closing = yield* Effect.fork(Scope.close(scope, Exit.void))
+      // The collector's FIN arrives while the client is still in the middle of its last record.
+      yield* Effect.promise(() => client.finReceived)
+      client.socket.end("st one")
+      yield* Fiber.join(closing)
+      expect(Date.now() - startedAt).toBeLessThan(1_000)
+      expect(sink.texts()).toEqual(["one", "two", "the last one"])
+      expect(sink.errors).toEqual([])
+      expect(yield* Effect.promise(() => client.closed)).toEqual({ error: undefined })
+    })
+  )
+
+  it.live("a paused connector is resumed by the drain: what the peer sent while paused is delivered", () =>
+    Effect.gen(function* () {
+      const sink = new RecordingSink()
+      const scope = yield* Scope.make()
+      const connector = yield* TcpConnector.listen(tcp(), sink).pipe(Scope.extend(scope))
+      connector.pause()
+      const client = yield* Effect.promise(() => halfOpenClient(connector.port))
+      client.socket.write("held 1\nheld 2\n")
+      yield* Effect.sleep("100 millis")
+      expect(sink.records).toEqual([])
+      const closing = yield* Effect.fork(Scope.close(scope, Exit.void))
+      yield* Effect.promise(() => client.finReceived)
+      // The collector may ask for a pause again while draining; the drain must still finish.
+      connector.pause()
+      client.socket.end()
+      yield* Fiber.join(closing)
+      expect(sink.texts()).toEqual(["held 1", "held 2"])
+      expect(yield* Effect.promise(() => client.closed)).toEqual({ error: undefined })
     })
   )
 })

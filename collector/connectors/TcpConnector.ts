@@ -11,7 +11,7 @@ import * as StreamListener from "./StreamListener.ts"
 export type { ConnectorOptions, ConnectorSink, RunningConnector } from "./ConnectorSink.ts"
 
 /**
- * Listens for the lifetime of the scope; closing the scope closes every connection. A record may
+ * Listens for the lifetime of the scope; closing the scope drains every connection (see StreamListener). A record may
  * be as large as `bufferBytes` (default and at most the 4 MB raw event limit).
  */
 export const listen = (spec: TcpConnectorSpec, sink: ConnectorSink, options: ConnectorOptions = {}) =>

@@ -1,6 +1,7 @@
 // Splits what a source reads into records and tells, for each, the stream offset just past its
 // delimiter, so a file source can remember exactly how far its delivered records reach.
 // Records stay bytes (the agent never decodes them); a record over the limit is skipped and counted.
+import { PendingRecord } from "../connectors/PendingRecord.ts"
 
 export interface SplitterSink {
   /** A complete record; `endOffset` is the stream position after its delimiter. */
@@ -10,19 +11,17 @@ export interface SplitterSink {
 }
 
 export class RecordSplitter {
-  private pending: Array<Buffer> = []
-  private pendingBytes = 0
-  private discarding = false
-  private discardedBytes = 0
+  private readonly pending: PendingRecord
   private offset: number
 
   constructor(
     private readonly delimiter: number,
-    private readonly maxRecordBytes: number,
+    maxRecordBytes: number,
     private readonly sink: SplitterSink,
     startOffset = 0
   ) {
     this.offset = startOffset
+    this.pending = new PendingRecord(maxRecordBytes)
   }
 
   /** The stream position after everything pushed so far. */
@@ -32,7 +31,7 @@ export class RecordSplitter {
 
   /** Bytes held for a record whose delimiter has not arrived yet. */
   get heldBytes(): number {
-    return this.discarding ? 0 : this.pendingBytes
+    return this.pending.heldBytes
   }
 
   /** Feeds the next chunk of the stream. The records may share the chunk's memory. */
@@ -41,11 +40,11 @@ export class RecordSplitter {
     while (start < chunk.length) {
       const end = chunk.indexOf(this.delimiter, start)
       if (end === -1) {
-        this.hold(chunk.subarray(start))
+        this.pending.hold(chunk.subarray(start))
         this.offset += chunk.length - start
         return
       }
-      this.hold(chunk.subarray(start, end))
+      this.pending.hold(chunk.subarray(start, end))
       this.offset += end + 1 - start
       this.emit()
       start = end + 1
@@ -59,41 +58,13 @@ export class RecordSplitter {
 
   /** Forgets a partial record (a truncated file is read again from `offset`). */
   reset(offset: number): void {
-    this.pending = []
-    this.pendingBytes = 0
-    this.discarding = false
-    this.discardedBytes = 0
+    this.pending.clear()
     this.offset = offset
   }
 
-  private hold(part: Buffer): void {
-    if (part.length === 0) return
-    if (this.discarding) {
-      this.discardedBytes += part.length
-      return
-    }
-    if (this.pendingBytes + part.length > this.maxRecordBytes) {
-      this.discarding = true
-      this.discardedBytes = this.pendingBytes + part.length
-      this.pending = []
-      this.pendingBytes = 0
-      return
-    }
-    this.pending.push(part)
-    this.pendingBytes += part.length
-  }
-
   private emit(): void {
-    if (this.discarding) {
-      this.sink.oversize(this.discardedBytes, this.offset)
-      this.discarding = false
-      this.discardedBytes = 0
-      return
-    }
-    if (this.pendingBytes === 0) return
-    const bytes = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes)
-    this.pending = []
-    this.pendingBytes = 0
-    this.sink.record(bytes, this.offset)
+    const taken = this.pending.take()
+    if (typeof taken === "number") this.sink.oversize(taken, this.offset)
+    else if (taken.length > 0) this.sink.record(taken, this.offset)
   }
 }

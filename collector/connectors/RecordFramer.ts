@@ -1,5 +1,6 @@
 // Splits a byte stream into delimited records without copying more than once, and bounds the
 // memory a peer can make us hold: past the record limit the rest of that record is discarded.
+import { PendingRecord } from "./PendingRecord.ts"
 
 export interface FramerSink {
   readonly record: (text: string) => void
@@ -20,17 +21,16 @@ export interface FramerTally {
 const CarriageReturn = 0x0d
 
 export class RecordFramer {
-  private pending: Array<Buffer> = []
-  private pendingBytes = 0
-  private discarding = false
-  private discardedBytes = 0
+  private readonly pending: PendingRecord
   readonly tally: FramerTally = { recordBytes: 0, discardedBytes: 0, framingBytes: 0 }
 
-  constructor(private readonly delimiter: number, private readonly maxRecordBytes: number, private readonly sink: FramerSink) {}
+  constructor(private readonly delimiter: number, private readonly maxRecordBytes: number, private readonly sink: FramerSink) {
+    this.pending = new PendingRecord(maxRecordBytes)
+  }
 
   /** Bytes held for the record in progress; never more than the record limit. */
   get heldBytes(): number {
-    return this.pendingBytes
+    return this.pending.heldBytes
   }
 
   /** Feeds a chunk as it arrived from the socket. */
@@ -39,15 +39,15 @@ export class RecordFramer {
     while (start < chunk.length) {
       const end = chunk.indexOf(this.delimiter, start)
       if (end === -1) {
-        this.hold(chunk.subarray(start))
+        this.pending.hold(chunk.subarray(start))
         return
       }
       this.tally.framingBytes++
-      if (this.pendingBytes === 0 && !this.discarding && end - start <= this.maxRecordBytes) {
+      if (this.pending.idle && end - start <= this.maxRecordBytes) {
         // The common case, a whole record inside one chunk: decoded in place, no Buffer view per record.
         this.emitWithin(chunk, start, end)
       } else {
-        this.hold(chunk.subarray(start, end))
+        this.pending.hold(chunk.subarray(start, end))
         this.emit()
       }
       start = end + 1
@@ -57,24 +57,6 @@ export class RecordFramer {
   /** The peer closed: what remains is the last record. */
   end(): void {
     this.emit()
-  }
-
-  private hold(part: Buffer): void {
-    if (part.length === 0) return
-    if (this.discarding) {
-      this.discardedBytes += part.length
-      return
-    }
-    if (this.pendingBytes + part.length > this.maxRecordBytes) {
-      // Recover at the next delimiter: drop what we hold and everything until then.
-      this.discarding = true
-      this.discardedBytes = this.pendingBytes + part.length
-      this.pending = []
-      this.pendingBytes = 0
-      return
-    }
-    this.pending.push(part)
-    this.pendingBytes += part.length
   }
 
   private emitWithin(chunk: Buffer, start: number, end: number): void {
@@ -89,17 +71,14 @@ export class RecordFramer {
   }
 
   private emit(): void {
-    if (this.discarding) {
-      this.tally.discardedBytes += this.discardedBytes
-      this.sink.oversize(this.discardedBytes)
-      this.discarding = false
-      this.discardedBytes = 0
+    const taken = this.pending.take()
+    if (typeof taken === "number") {
+      this.tally.discardedBytes += taken
+      this.sink.oversize(taken)
       return
     }
-    if (this.pendingBytes === 0) return
-    let bytes = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes)
-    this.pending = []
-    this.pendingBytes = 0
+    let bytes = taken
+    if (bytes.length === 0) return
     // The CR of a CRLF line end is framing, not content; checked on the byte so a CR split from its LF by chunking is still stripped.
     if (bytes[bytes.length - 1] === CarriageReturn) {
       bytes = bytes.subarray(0, bytes.length - 1)

@@ -1,0 +1,96 @@
+// Event search cannot reach another tenant's rows whatever the SQL text says (SPEC §6, issue 5):
+// hostile queries through the real route, on the embedded store with two tenants' events.
+import { Effect, Layer, ManagedRuntime } from "effect"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { MatchAll } from "../../model/Filter.ts"
+import { TenantId } from "../../model/Ids.ts"
+import * as DuckDb from "../../storage/embedded/DuckDb.ts"
+import * as DuckDbAlertStore from "../../storage/embedded/DuckDbAlertStore.ts"
+import * as DuckDbEventStore from "../../storage/embedded/DuckDbEventStore.ts"
+import { EventStore } from "../../storage/EventStore.ts"
+import { makeEvent } from "../../test/support/makeEvent.ts"
+import type { ApiContext } from "../ApiContext.ts"
+import { buildApiServer } from "../ApiServer.ts"
+import type { Principal } from "../Principal.ts"
+import { TokenRegistry } from "../TokenRegistry.ts"
+
+const Mine = TenantId.make("tenant-a")
+const Theirs = TenantId.make("tenant-b")
+const period = { from: "2023-11-01T00:00:00Z", to: "2023-11-30T00:00:00Z" }
+
+const principal = (id: string, tenants: ReadonlyArray<TenantId>): Principal => ({ id, login: id, name: id, email: "", roles: new Map(tenants.map((tenant) => [tenant, "tier-1-analyst" as const])) })
+
+const runtime = ManagedRuntime.make(Layer.mergeAll(DuckDbEventStore.layerEmbedded, DuckDbAlertStore.layerEmbedded).pipe(Layer.provide(DuckDb.layer(":memory:")), Layer.orDie))
+const tokens = new TokenRegistry()
+tokens.add("analyst-a", principal("analyst-a", [Mine]))
+const context: ApiContext = { run: (effect) => runtime.runPromiseExit(effect), tokens, tenants: [], logInternal: () => {} }
+const app = await buildApiServer(context)
+
+const search = async (sql: string) => {
+  const response = await app.inject({ method: "POST", url: "/api/v1/events", headers: { authorization: "Bearer analyst-a" }, payload: { period, sql } })
+  return { status: response.statusCode, rows: response.statusCode === 200 ? (response.json() as Array<Record<string, unknown>>) : [], body: response.json() as Record<string, unknown> }
+}
+
+beforeAll(async () => {
+  const events = [
+    makeEvent({ TenantID: Mine, Name: "mine", SourceUserName: "alice", Message: "x' OR '1'='1" }),
+    makeEvent({ TenantID: Mine, Name: "mine", SourceUserName: "bob" }),
+    makeEvent({ TenantID: Theirs, Name: "theirs", SourceUserName: "alice", Message: "secret of b" }),
+    makeEvent({ TenantID: Theirs, Name: "theirs", SourceUserName: "carol" })
+  ]
+  await runtime.runPromise(Effect.flatMap(EventStore, (store) => store.write(events)))
+})
+afterAll(async () => {
+  await app.close()
+  await runtime.dispose()
+})
+
+describe("POST /api/v1/events keeps the caller to their tenants", () => {
+  it("asking for the other tenant by TenantID finds nothing", async () => {
+    const result = await search("SELECT * FROM events WHERE TenantID = 'tenant-b'")
+    expect(result.status).toBe(200)
+    expect(result.rows).toEqual([])
+  })
+
+  it("a filter that is true for every row still returns only the caller's rows", async () => {
+    for (const sql of [
+      "SELECT * FROM events WHERE TenantID = 'tenant-b' OR TenantID != 'tenant-b'",
+      "SELECT * FROM events WHERE not TenantID = 'nobody'",
+      "SELECT Name, TenantID FROM events WHERE SourceUserName = 'alice' OR SourceUserName != 'alice'",
+      "SELECT * FROM events WHERE Message = 'x'' OR ''1''=''1'",
+      "SELECT * FROM events"
+    ]) {
+      const result = await search(sql)
+      expect(result.status, sql).toBe(200)
+      expect(result.rows.length, sql).toBeGreaterThan(0)
+      for (const row of result.rows) expect(row.TenantID ?? "tenant-a", sql).toBe("tenant-a")
+      expect(JSON.stringify(result.rows), sql).not.toContain("tenant-b")
+      expect(JSON.stringify(result.rows), sql).not.toContain("secret of b")
+    }
+  })
+
+  it("SQL outside the subset is refused with a position and a reason, never run", async () => {
+    for (const sql of [
+      "SELECT * FROM events WHERE 1=1",
+      "SELECT * FROM events WHERE TenantID = 'tenant-a' OR 1=1",
+      "SELECT * FROM events -- WHERE TenantID = 'tenant-a'",
+      "SELECT * FROM events /* comment */ WHERE Name = 'theirs'",
+      "SELECT * FROM events UNION SELECT * FROM events",
+      "SELECT * FROM events WHERE ID IN (SELECT ID FROM events)",
+      "SELECT * FROM events; DROP TABLE events",
+      "SELECT * FROM events WHERE Name = 'theirs'; SELECT * FROM events",
+      "SELECT * FROM events_staging",
+      "SELECT * FROM events WHERE Name = \"theirs\"",
+      "DELETE FROM events"
+    ]) {
+      const result = await search(sql)
+      expect(result.status, sql).toBe(400)
+      expect(result.body.message, sql).toBe("invalid sql")
+      expect(String(result.body.details), sql).toMatch(/line \d+|column \d+|expected/i)
+      expect(JSON.stringify(result.body), sql).not.toContain("secret of b")
+    }
+    // The store still holds both tenants' events: nothing was executed.
+    const all = await runtime.runPromise(Effect.flatMap(EventStore, (store) => store.search({ tenantIds: [Mine, Theirs], from: Date.parse(period.from), to: Date.parse(period.to), filter: MatchAll, limit: 100, order: "asc" })))
+    expect(all.length).toBe(4)
+  })
+})

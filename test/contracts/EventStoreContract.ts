@@ -101,6 +101,51 @@ export const eventStoreContract = (name: string, storeLayer: Layer.Layer<EventSt
           expect(yield* store.search(query([tenant]))).toEqual([rich])
         }).pipe(Effect.orDie))
 
+      it.effect("answers empty, not failing, for no tenants, an unknown tenant, an empty period and an empty write", () =>
+        Effect.gen(function* () {
+          const store = yield* EventStore
+          const tenant = TenantId.make(`t${uniqueSuffix()}`)
+          yield* store.write([])
+          yield* store.write([event(tenant, 0)])
+          expect(yield* store.search(query([]))).toEqual([])
+          expect(yield* store.search(query([TenantId.make(`nobody${uniqueSuffix()}`)]))).toEqual([])
+          expect(yield* store.search(query([tenant], { from: baseTime + 1, to: baseTime + 60_000 }))).toEqual([])
+          expect(yield* store.search(query([tenant], { filter: { field: "Name", op: "=", value: "absent" } }))).toEqual([])
+        }).pipe(Effect.orDie))
+
+      it.effect("pages to the exact end: a limit equal to, below and above the matches, across the stores' scan chunks", () =>
+        Effect.gen(function* () {
+          const store = yield* EventStore
+          const tenant = TenantId.make(`t${uniqueSuffix()}`)
+          // More than one embedded scan chunk (5,000 rows), every tenth a match, over several buckets.
+          const written = Array.from({ length: 6_200 }, (_, i) => event(tenant, i * 20, { Name: i % 10 === 0 ? "match" : "other" }))
+          yield* store.write(written)
+          const matches = written.filter((e) => e.Name === "match")
+          const byName = { field: "Name", op: "=", value: "match" } as const
+          const all = yield* store.search(query([tenant], { filter: byName, limit: 10_000, order: "asc" }))
+          expect(all.map((e) => e.ID)).toEqual(matches.map((e) => e.ID))
+          expect((yield* store.search(query([tenant], { filter: byName, limit: matches.length, order: "asc" }))).length).toBe(matches.length)
+          const newest = yield* store.search(query([tenant], { filter: byName, limit: 7, order: "desc" }))
+          expect(newest.map((e) => e.ID)).toEqual(matches.slice(-7).reverse().map((e) => e.ID))
+          expect((yield* store.search(query([tenant], { limit: 10_000 }))).length).toBe(written.length)
+        }).pipe(Effect.orDie))
+
+      it.effect("concurrent writes of the same event ID keep exactly one row", () =>
+        Effect.gen(function* () {
+          const store = yield* EventStore
+          const tenant = TenantId.make(`t${uniqueSuffix()}`)
+          const same = event(tenant, 5_000, { Name: "raced" })
+          const others = Array.from({ length: 20 }, (_, i) => event(tenant, 6_000 + i))
+          yield* Effect.all(
+            Array.from({ length: 8 }, (_, i) => store.write([same, ...others.slice(i, i + 3)])),
+            { concurrency: "unbounded" }
+          )
+          const found = yield* store.search(query([tenant], { filter: { field: "Name", op: "=", value: "raced" } }))
+          expect(found).toEqual([same])
+          const ids = (yield* store.search(query([tenant]))).map((e) => e.ID)
+          expect(new Set(ids).size).toBe(ids.length)
+        }).pipe(Effect.orDie))
+
       it.effect("fails a search whose filter names an unknown field with an EventStoreError", () =>
         Effect.gen(function* () {
           const store = yield* EventStore

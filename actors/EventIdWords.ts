@@ -88,28 +88,12 @@ const putByte = (hex: Uint8Array, at: number, byte: number): void => {
   text[at + 1] = hex[2 * byte + 1]!
 }
 
+/** Where each of the 16 bytes goes in the 36-character text (the dashes stay in place). */
+const TextPositions = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34]
+
 /** Reads the UUID stored at `offset` back as text, upper-case when it was written so. */
 export const readIdWords = (words: Uint32Array, offset: number, upper = false): string => {
   const hex = upper ? UpperHex : LowerHex
-  const a = words[offset]!
-  const b = words[offset + 1]!
-  const c = words[offset + 2]!
-  const d = words[offset + 3]!
-  putByte(hex, 0, a >>> 24)
-  putByte(hex, 2, (a >>> 16) & 255)
-  putByte(hex, 4, (a >>> 8) & 255)
-  putByte(hex, 6, a & 255)
-  putByte(hex, 9, b >>> 24)
-  putByte(hex, 11, (b >>> 16) & 255)
-  putByte(hex, 14, (b >>> 8) & 255)
-  putByte(hex, 16, b & 255)
-  putByte(hex, 19, c >>> 24)
-  putByte(hex, 21, (c >>> 16) & 255)
-  putByte(hex, 24, (c >>> 8) & 255)
-  putByte(hex, 26, c & 255)
-  putByte(hex, 28, d >>> 24)
-  putByte(hex, 30, (d >>> 16) & 255)
-  putByte(hex, 32, (d >>> 8) & 255)
-  putByte(hex, 34, d & 255)
+  for (let i = 0; i < 16; i++) putByte(hex, TextPositions[i]!, (words[offset + (i >>> 2)]! >>> (24 - 8 * (i & 3))) & 255)
   return text.toString("latin1", 0, 36)
 }

@@ -1,8 +1,8 @@
 // The group actors of one standard rule, kept as columns: one slot per live bucket (group key),
 // its window, per-selector counts, base event IDs in the ID pool and its deadline. A million
-// live keys cost typed-array columns and one map entry each, not an object graph. Buckets are
-// found through nested maps keyed by the identical fields' own values, so finding the bucket
-// of an event allocates nothing; the key's text is built once, when the bucket opens.
+// live keys cost typed-array columns, not an object graph. Buckets are found through the
+// KeyIndex (the identical fields' values hashed and compared in place), so finding the bucket of
+// an event allocates nothing; the key's text is built only when the bucket fires.
 import type { NormalizedEvent } from "../model/Event.ts"
 import { DeadlineQueue } from "./DeadlineQueue.ts"
 import type { FieldReader } from "./FieldReader.ts"

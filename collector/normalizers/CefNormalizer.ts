@@ -40,8 +40,11 @@ const isEscaped = (text: string, from: number, at: number): boolean => {
   return (count & 1) === 1
 }
 
-/** Undoes the header escapes `\|` and `\\`; any other backslash stays. */
-const unescapeHeader = (text: string, start: number, end: number): string => {
+/**
+ * Undoes CEF escapes: `\|` and `\\` in the header; in extension values (`extension`) also `\=`,
+ * `\n` and `\r`. Any other backslash stays.
+ */
+const unescapeCef = (text: string, start: number, end: number, extension: boolean): string => {
   const backslash = backslashIn(text, start, end)
   if (backslash < 0) return text.slice(start, end)
   let value = ""
@@ -49,29 +52,11 @@ const unescapeHeader = (text: string, start: number, end: number): string => {
   for (let i = backslash; i < end; i++) {
     if (text.charCodeAt(i) !== Backslash || i + 1 >= end) continue
     const next = text.charCodeAt(i + 1)
-    if (next === Pipe || next === Backslash) {
+    if (next === Pipe || next === Backslash || (extension && next === Equals)) {
       value += text.slice(chunk, i)
       chunk = i + 1
       i++
-    }
-  }
-  return value + text.slice(chunk, end)
-}
-
-/** Undoes the extension escapes `\=`, `\\`, `\|`, `\n`, `\r`; any other backslash stays. */
-const unescapeValue = (text: string, start: number, end: number): string => {
-  const backslash = backslashIn(text, start, end)
-  if (backslash < 0) return text.slice(start, end)
-  let value = ""
-  let chunk = start
-  for (let i = backslash; i < end; i++) {
-    if (text.charCodeAt(i) !== Backslash || i + 1 >= end) continue
-    const next = text.charCodeAt(i + 1)
-    if (next === Equals || next === Backslash || next === Pipe) {
-      value += text.slice(chunk, i)
-      chunk = i + 1
-      i++
-    } else if (next === 110 || next === 114) {
+    } else if (extension && (next === 110 || next === 114)) {
       value += text.slice(chunk, i) + (next === 110 ? "\n" : "\r")
       chunk = i + 2
       i++
@@ -103,12 +88,12 @@ export const parseCef = (text: string, receivedAt: number, record: FlatRecord): 
     if (pipe === -1 || pipe >= end) break
     search = pipe + 1
     if (isEscaped(text, fieldStart, pipe)) continue
-    record.add(CefHeaderKeys[field]!, unescapeHeader(text, fieldStart, pipe))
+    record.add(CefHeaderKeys[field]!, unescapeCef(text, fieldStart, pipe, false))
     field++
     fieldStart = pipe + 1
   }
   if (field === 6) {
-    record.add("severity", unescapeHeader(text, fieldStart, end))
+    record.add("severity", unescapeCef(text, fieldStart, end, false))
     field = 7
     fieldStart = end
   }
@@ -159,7 +144,7 @@ const parseExtension = (text: string, start: number, end: number, record: FlatRe
     if (valueStart < 0) {
       if (!onlySpaces(text, start, keyStart)) throw new Refusal("CEF extension does not start with key=value")
     } else {
-      record.add(key, unescapeValue(text, valueStart, trimEnd(text, valueStart, keyStart - 1)))
+      record.add(key, unescapeCef(text, valueStart, trimEnd(text, valueStart, keyStart - 1), true))
     }
     key = text.slice(keyStart, equals)
     valueStart = equals + 1
@@ -168,7 +153,7 @@ const parseExtension = (text: string, start: number, end: number, record: FlatRe
     if (!onlySpaces(text, start, end)) throw new Refusal("CEF extension does not start with key=value")
     return
   }
-  record.add(key, unescapeValue(text, valueStart, trimEnd(text, valueStart, end)))
+  record.add(key, unescapeCef(text, valueStart, trimEnd(text, valueStart, end), true))
 }
 
 const onlySpaces = (text: string, start: number, end: number): boolean => {

@@ -17,8 +17,16 @@ export interface EventQuery {
   readonly order: "asc" | "desc"
 }
 
-/** Storage infrastructure failure; carries the driver's cause, never shown to API clients. */
-export class EventStoreError extends Data.TaggedError("EventStoreError")<{ readonly message: string; readonly cause?: unknown }> {}
+/**
+ * Storage infrastructure failure; carries the driver's cause, never shown to API clients.
+ * `transient` is decided once, by the adapter: a retry may succeed (timeouts, unavailable
+ * replicas, a restarting node), as opposed to a statement the database will always refuse.
+ */
+export class EventStoreError extends Data.TaggedError("EventStoreError")<{
+  readonly message: string
+  readonly cause?: unknown
+  readonly transient?: boolean
+}> {}
 
 export interface EventStoreShape {
   /** Writes events; completes only when they are durable. Rewriting an ID is a no-op. */

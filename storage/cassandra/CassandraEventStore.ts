@@ -6,6 +6,7 @@ import { compileFilter } from "../../model/FilterCompiler.ts"
 import { EventStore, EventStoreError, type EventQuery } from "../EventStore.ts"
 import { CassandraClient } from "./CassandraClient.ts"
 import { readAllRows } from "./CassandraPaging.ts"
+import { isTransientCassandraError } from "./CassandraTransient.ts"
 import { BucketMillis, bucketOf, shardOf, ShardsPerBucket, Tables } from "./CassandraTables.ts"
 
 /** Batches in flight at once per call. */
@@ -52,7 +53,7 @@ export const make = Effect.gen(function* () {
           )
         }
       },
-      catch: (cause) => new EventStoreError({ message: "event write failed", cause })
+      catch: (cause) => new EventStoreError({ message: "event write failed", cause, transient: isTransientCassandraError(cause) })
     })
 
   const readBucket = async (tenantId: string, bucket: number, from: Date, to: Date): Promise<Array<NormalizedEvent>> => {

@@ -4,6 +4,16 @@ export const Tables = {
   events: "events",
   alerts: "alerts",
   alertGroups: "alert_groups",
+  incidents: "incidents",
+  incidentAlerts: "incident_alerts",
+  assets: "assets",
+  services: "services",
+  users: "users",
+  userLogins: "user_logins",
+  tokens: "tokens",
+  resources: "resources",
+  resourceFiles: "resource_files",
+  checkpoints: "checkpoints",
   migrations: "schema_migrations"
 } as const
 

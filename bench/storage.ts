@@ -115,7 +115,7 @@ const parsed = parseEventSql(SearchSql)
 if (parsed instanceof EventSqlError) throw new Error(`bench query does not parse: ${parsed.message}`)
 const search = async (store: EventStoreShape, limit: number) => {
   const events = await Effect.runPromise(
-    store.search({ tenantIds: [tenant], from: searchHour, to: searchHour + HourMillis - 1, filter: parsed.filter, limit, order: parsed.order })
+    store.search({ tenantIds: [tenant], from: searchHour, to: searchHour + HourMillis - 1, filter: parsed.filter, limit, order: "desc" })
   )
   const groups = new Map<string, number>()
   for (const event of events) groups.set(event.DeviceProduct ?? "", (groups.get(event.DeviceProduct ?? "") ?? 0) + 1)

@@ -17,6 +17,7 @@ import * as ControlServer from "./control/ControlServer.ts"
 import type { NodeMode } from "./control/NodeStatus.ts"
 import * as CorrelatorRunner from "./CorrelatorRunner.ts"
 import { EventBus } from "./EventBus.ts"
+import * as RetentionSweeper from "./RetentionSweeper.ts"
 import * as StorageWriter from "./StorageWriter.ts"
 import { Topics } from "./Topics.ts"
 
@@ -68,6 +69,7 @@ export const run = (deployment: Deployment, options: NodeOptions) =>
     const startedAtMonotonic = performance.now()
 
     const storage = yield* StorageWriter.start
+    yield* RetentionSweeper.start(deployment.tenants)
     const alerts = yield* AlertService.start
     const correlators = yield* Effect.forEach(deployment.correlators, (spec) => CorrelatorRunner.start(spec))
 

@@ -6,7 +6,9 @@ import { TenantId } from "./Ids.ts"
 export const Tenant = Schema.Struct({
   id: TenantId,
   name: Schema.NonEmptyString,
-  main: Schema.Boolean
+  main: Schema.Boolean,
+  /** Days its events are kept; whole days older than this are removed, and that is audited. Forever when absent. */
+  retentionDays: Schema.optionalWith(Schema.Int.pipe(Schema.between(1, 36_500)), { exact: true })
 })
 export type Tenant = typeof Tenant.Type
 

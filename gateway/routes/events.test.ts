@@ -93,4 +93,56 @@ describe("POST /api/v1/events keeps the caller to their tenants", () => {
     const all = await runtime.runPromise(Effect.flatMap(EventStore, (store) => store.search({ tenantIds: [Mine, Theirs], from: Date.parse(period.from), to: Date.parse(period.to), filter: MatchAll, limit: 100, order: "asc" })))
     expect(all.length).toBe(4)
   })
+
+  it("aggregates and GROUP BY count only the caller's rows, whatever the query groups or filters by", async () => {
+    const byTenant = await search("SELECT TenantID, count(*) AS n FROM events WHERE TenantID = 'tenant-b' OR TenantID != 'tenant-b' GROUP BY TenantID")
+    expect(byTenant.status).toBe(200)
+    expect(byTenant.rows).toEqual([{ TenantID: "tenant-a", n: 2 }])
+    const byUser = await search("SELECT SourceUserName, count(*) FROM events GROUP BY SourceUserName ORDER BY SourceUserName")
+    expect(byUser.rows).toEqual([
+      { SourceUserName: "alice", "count(*)": 1 },
+      { SourceUserName: "bob", "count(*)": 1 }
+    ])
+    const total = await search("SELECT count(*), max(Message), min(TenantID) FROM events WHERE not TenantID = 'nobody'")
+    expect(total.rows).toEqual([{ "count(*)": 2, "max(Message)": "x' OR '1'='1", "min(TenantID)": "tenant-a" }])
+    expect(JSON.stringify([byTenant, byUser, total])).not.toMatch(/tenant-b"|carol|secret of b/)
+    const theirsOnly = await search("SELECT count(*) FROM events WHERE TenantID = 'tenant-b'")
+    expect(theirsOnly.rows).toEqual([{ "count(*)": 0 }])
+  })
+
+  it("hostile SQL around the new syntax is refused with a position, never run", async () => {
+    for (const sql of [
+      "SELECT count(*) FROM (SELECT * FROM events)",
+      "SELECT count(*) FROM events GROUP BY TenantID HAVING count(*) > 0",
+      "SELECT count(*) FROM events GROUP BY Name UNION SELECT count(*) FROM events",
+      "SELECT count(*) FROM events GROUP BY Name; DROP TABLE events",
+      "SELECT count(*) FROM events -- GROUP BY TenantID",
+      "SELECT count(SELECT ID FROM events) FROM events",
+      "SELECT count(*) AS \"x\" FROM events",
+      "SELECT count(*) AS 'x' FROM events",
+      "SELECT count(1=1) FROM events",
+      "SELECT sum(TenantID) FROM events",
+      "SELECT string_agg(Message) FROM events",
+      "SELECT Name FROM events GROUP BY Name ORDER BY (SELECT 1)",
+      "SELECT Name, count(*) FROM events GROUP BY Name ORDER BY count(*) LIMIT 1 OFFSET 1",
+      "SELECT * FROM events ORDER BY Name LIMIT 100000"
+    ]) {
+      const result = await search(sql)
+      expect(result.status, sql).toBe(400)
+      expect(result.body.message, sql).toBe("invalid sql")
+      expect(String(result.body.details), sql).toMatch(/line \d+, column \d+: expected/)
+    }
+  })
+
+  it("time fields in results read as RFC 3339 unless raw timestamps are asked for", async () => {
+    const first = await search("SELECT min(Timestamp) AS first, count(*) FROM events")
+    expect(first.rows[0]!.first).toMatch(/^\d{4}-\d\d-\d\dT/)
+    const response = await app.inject({
+      method: "POST",
+      url: "/api/v1/events",
+      headers: { authorization: "Bearer analyst-a" },
+      payload: { period, sql: "SELECT min(Timestamp) AS first FROM events", rawTimestamps: true }
+    })
+    expect(typeof (response.json() as Array<{ first: unknown }>)[0]!.first).toBe("number")
+  })
 })

@@ -1,10 +1,9 @@
 // POST /api/v1/events (SPEC §6, §7): an SQL-subset search over the caller's tenants' events
 // within a period.
 import type { FastifyPluginAsync } from "fastify"
-import { Effect } from "effect"
-import { EventFieldKinds, type EventFieldName, type NormalizedEvent } from "../../model/Event.ts"
-import { EventStore } from "../../storage/EventStore.ts"
-import { parseEventSql, EventSqlError } from "../../storage/query/EventSql.ts"
+import { EventFieldKinds, isEventFieldName, type EventFieldName, type NormalizedEvent } from "../../model/Event.ts"
+import { fieldReader, runEventSearch } from "../../storage/query/EventSearch.ts"
+import { parseEventSql, EventSqlError, type SelectItem } from "../../storage/query/EventSql.ts"
 import { runOrFail, type ApiContext } from "../ApiContext.ts"
 import { ApiError, ErrorBody } from "../ApiError.ts"
 import { principalOf } from "../Auth.ts"
@@ -36,19 +35,36 @@ interface SearchBody {
   emptyFields: boolean
 }
 
-const TimeFields = new Set<EventFieldName>(["Timestamp", "StartTime", "EndTime", "ReceiptTime"])
+const TimeFields = new Set<string>(["Timestamp", "StartTime", "EndTime", "ReceiptTime"])
 const AllFields = Object.keys(EventFieldKinds) as Array<EventFieldName>
 
-const present = (event: NormalizedEvent, columns: ReadonlyArray<EventFieldName>, body: SearchBody) => {
+const timeValue = (field: string | undefined, value: unknown, body: SearchBody): unknown =>
+  field !== undefined && TimeFields.has(field) && typeof value === "number" && !body.rawTimestamps ? new Date(value).toISOString() : value
+
+const presentEvent = (event: NormalizedEvent, select: ReadonlyArray<SelectItem>, body: SearchBody) => {
   const out: Record<string, unknown> = {}
-  for (const field of columns.length > 0 ? columns : AllFields) {
-    const value = event[field]
+  const items = select.length > 0 ? select : AllFields.map((field) => ({ kind: "field" as const, field, name: field }))
+  for (const item of items) {
+    if (item.kind !== "field") continue
+    const value = fieldReader(item.field)(event) ?? (isEventFieldName(item.field) ? event[item.field] : undefined)
     if (value === undefined) {
-      if (body.emptyFields) out[field] = null
+      if (body.emptyFields) out[item.name] = null
       continue
     }
-    out[field] = TimeFields.has(field) && !body.rawTimestamps ? new Date(value as number).toISOString() : value
+    out[item.name] = timeValue(item.field, value, body)
   }
+  return out
+}
+
+// A group's row: min and max of a time field read as times; counts, sums and averages as numbers.
+const presentGroup = (cells: ReadonlyArray<unknown>, select: ReadonlyArray<SelectItem>, body: SearchBody) => {
+  const out: Record<string, unknown> = {}
+  select.forEach((item, index) => {
+    const value = cells[index] ?? null
+    if (value === null && !body.emptyFields && item.kind === "field") return
+    const timed = item.kind === "field" || item.fn === "min" || item.fn === "max" ? item.field : undefined
+    out[item.name] = timeValue(timed, value, body)
+  })
   return out
 }
 
@@ -63,12 +79,12 @@ export const eventsRoutes = (context: ApiContext): FastifyPluginAsync => async (
       if (to < from) throw new ApiError(400, "invalid period", "period.to is before period.from")
       const parsed = parseEventSql(body.sql)
       if (parsed instanceof EventSqlError) throw new ApiError(400, "invalid sql", parsed.message)
+      // The caller's tenants are decided here, from the token, and bound below any query text.
       const tenantIds = visibleTenants(principalOf(request), [])
-      const events = await runOrFail(
-        context,
-        Effect.flatMap(EventStore, (store) => store.search({ tenantIds, from, to, filter: parsed.filter, limit: parsed.limit, order: parsed.order }))
-      )
-      return events.map((event) => present(event, parsed.columns, body))
+      const outcome = await runOrFail(context, runEventSearch(parsed, { tenantIds, from, to }))
+      return outcome.kind === "events"
+        ? outcome.events.map((event) => presentEvent(event, parsed.select, body))
+        : outcome.rows.map((cells) => presentGroup(cells, outcome.columns, body))
     }
   )
 }

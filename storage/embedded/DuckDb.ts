@@ -1,5 +1,6 @@
 // One embedded DuckDB database per process, shared by the embedded stores. DuckDB runs one
-// statement at a time per connection, so every use goes through a single-permit semaphore.
+// statement at a time per connection, so every use goes through a single-permit semaphore;
+// long scans stream on a second connection, so a search never holds up the writers.
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from "@duckdb/node-api"
 import { Context, Data, Effect, Layer } from "effect"
 
@@ -8,6 +9,11 @@ export interface DuckDbShape {
   readonly query: (sql: string, params?: ReadonlyArray<DuckDBValue>) => Effect.Effect<Array<Record<string, unknown>>, DuckDbError>
   /** Runs bulk work (appenders) with the connection to itself; `what` names it in errors. */
   readonly withConnection: <A>(what: string, work: (connection: DuckDBConnection) => Promise<A>) => Effect.Effect<A, DuckDbError>
+  /**
+   * Streams the first column of a query's rows, a chunk at a time, on the read connection;
+   * `onChunk` returns false to stop reading.
+   */
+  readonly stream: (sql: string, params: ReadonlyArray<DuckDBValue>, onChunk: (values: ReadonlyArray<DuckDBValue>) => boolean) => Effect.Effect<void, DuckDbError>
 }
 
 /** Embedded database failure; carries the engine's cause. */
@@ -31,17 +37,21 @@ export const layer = (path: string): Layer.Layer<DuckDb, DuckDbError> =>
   Layer.scoped(
     DuckDb,
     Effect.gen(function* () {
-      const connection = yield* Effect.acquireRelease(
+      const instance = yield* Effect.tryPromise({
+        try: () => DuckDBInstance.create(path),
+        catch: (cause) => new DuckDbError({ message: `cannot open embedded database ${path}`, cause })
+      })
+      const connect = Effect.acquireRelease(
         Effect.tryPromise({
-          try: async (): Promise<DuckDBConnection> => {
-            const instance = await DuckDBInstance.create(path)
-            return instance.connect()
-          },
-          catch: (cause) => new DuckDbError({ message: `cannot open embedded database ${path}`, cause })
+          try: () => instance.connect(),
+          catch: (cause) => new DuckDbError({ message: `cannot connect to embedded database ${path}`, cause })
         }),
         (connection) => Effect.sync(() => connection.closeSync())
       )
+      const connection = yield* connect
+      const reader = yield* connect
       const permit = yield* Effect.makeSemaphore(1)
+      const readPermit = yield* Effect.makeSemaphore(1)
       const query = (sql: string, params: ReadonlyArray<DuckDBValue> = []) =>
         permit.withPermits(1)(
           Effect.tryPromise({
@@ -53,7 +63,21 @@ export const layer = (path: string): Layer.Layer<DuckDb, DuckDbError> =>
         permit.withPermits(1)(
           Effect.tryPromise({ try: () => work(connection), catch: (cause) => new DuckDbError({ message: `embedded database: ${what} failed`, cause }) })
         )
+      const stream = (sql: string, params: ReadonlyArray<DuckDBValue>, onChunk: (values: ReadonlyArray<DuckDBValue>) => boolean) =>
+        readPermit.withPermits(1)(
+          Effect.tryPromise({
+            try: async () => {
+              const result = await reader.stream(sql, [...params])
+              for (;;) {
+                const chunk = await result.fetchChunk()
+                if (chunk === null || chunk.rowCount === 0) return
+                if (!onChunk(chunk.getColumnValues(0))) return
+              }
+            },
+            catch: (cause) => new DuckDbError({ message: "embedded database scan failed", cause })
+          })
+        )
       for (const statement of Schema) yield* query(statement)
-      return { query, withConnection }
+      return { query, withConnection, stream }
     })
   )

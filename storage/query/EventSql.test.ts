@@ -29,21 +29,23 @@ const nameIs = (value: string): Filter => ({ field: "Name", op: "=", value })
 
 describe("EventSql SELECT and FROM", () => {
   it("SELECT * FROM events selects every field, matches everything, newest first, default limit", () => {
-    expect(parsed("SELECT * FROM events")).toEqual({ columns: [], filter: { and: [] }, order: "desc", limit: DefaultLimit })
+    expect(parsed("SELECT * FROM events")).toEqual({ select: [], filter: { and: [] }, groupBy: [], orderBy: [], limit: DefaultLimit, aggregated: false })
     expect(DefaultLimit).toBe(250)
   })
 
   it("SELECT with a column list keeps the columns in order", () => {
-    expect(parsed("SELECT Timestamp, Name,SourceAddress FROM events").columns).toEqual(["Timestamp", "Name", "SourceAddress"])
-    expect(parsed("SELECT ID FROM events").columns).toEqual(["ID"])
+    expect(parsed("SELECT Timestamp, Name,SourceAddress FROM events").select.map((item) => item.name)).toEqual(["Timestamp", "Name", "SourceAddress"])
+    expect(parsed("SELECT ID FROM events").select).toEqual([{ kind: "field", field: "ID", name: "ID" }])
   })
 
   it("keywords and the table name are case-insensitive, spacing is free", () => {
     expect(parsed("select *\n\tfrom EVENTS\n  where Name = 'x'  order by Timestamp asc limit 5")).toEqual({
-      columns: [],
+      select: [],
       filter: nameIs("x"),
-      order: "asc",
-      limit: 5
+      groupBy: [],
+      orderBy: [{ name: "Timestamp", direction: "asc" }],
+      limit: 5,
+      aggregated: false
     })
   })
 })
@@ -156,29 +158,30 @@ describe("EventSql WHERE", () => {
 })
 
 describe("EventSql ORDER BY and LIMIT", () => {
-  it("ORDER BY Timestamp ASC sorts oldest first; DESC and the default sort newest first", () => {
-    expect(parsed("SELECT * FROM events ORDER BY Timestamp ASC").order).toBe("asc")
-    expect(parsed("SELECT * FROM events ORDER BY Timestamp DESC").order).toBe("desc")
-    expect(parsed("SELECT * FROM events ORDER BY Timestamp").order).toBe("desc")
-    expect(parsed("SELECT * FROM events").order).toBe("desc")
+  it("ORDER BY takes fields with ASC (the default, as in SQL) or DESC; no ORDER BY means newest first", () => {
+    expect(parsed("SELECT * FROM events ORDER BY Timestamp ASC").orderBy).toEqual([{ name: "Timestamp", direction: "asc" }])
+    expect(parsed("SELECT * FROM events ORDER BY Timestamp DESC").orderBy).toEqual([{ name: "Timestamp", direction: "desc" }])
+    expect(parsed("SELECT * FROM events ORDER BY Timestamp").orderBy).toEqual([{ name: "Timestamp", direction: "asc" }])
+    expect(parsed("SELECT * FROM events").orderBy).toEqual([])
+    expect(parsed("SELECT Name FROM events ORDER BY BytesOut DESC, Name").orderBy).toEqual([
+      { name: "BytesOut", direction: "desc" },
+      { name: "Name", direction: "asc" }
+    ])
   })
 
-  it("ORDER BY any other field is rejected at that field", () => {
-    const error = rejected("SELECT * FROM events ORDER BY Name")
-    expect(error.expected).toBe("Timestamp (the only sort key so far)")
-    expect([error.line, error.column]).toEqual([1, 31])
+  it("ORDER BY a list field, an unknown field or the same key twice is rejected at that key", () => {
+    const list = rejected("SELECT * FROM events ORDER BY BaseEventIDs")
+    expect([list.column, list.expected]).toEqual([31, "a field with one value (not a list or the whole Extra map)"])
+    expect(rejected("SELECT * FROM events ORDER BY Bogus").column).toBe(31)
+    const twice = rejected("SELECT * FROM events ORDER BY Name, Name DESC")
+    expect([twice.column, twice.expected]).toEqual([37, "a key not already in ORDER BY"])
   })
 
   it("LIMIT accepts whole numbers from 1 to MaxLimit", () => {
     expect(MaxLimit).toBe(10_000)
     expect(parsed("SELECT * FROM events LIMIT 1").limit).toBe(1)
     expect(parsed("SELECT * FROM events LIMIT 10000").limit).toBe(MaxLimit)
-    expect(parsed("SELECT * FROM events WHERE Name = 'a' ORDER BY Timestamp ASC LIMIT 42")).toEqual({
-      columns: [],
-      filter: nameIs("a"),
-      order: "asc",
-      limit: 42
-    })
+    expect(parsed("SELECT * FROM events WHERE Name = 'a' ORDER BY Timestamp ASC LIMIT 42").limit).toBe(42)
   })
 
   it("LIMIT out of bounds, fractional, negative or not a number is rejected at the value", () => {
@@ -188,6 +191,63 @@ describe("EventSql ORDER BY and LIMIT", () => {
       expect([error.line, error.column], bad).toEqual([1, 28])
     }
     expect(rejected("SELECT * FROM events LIMIT").expected).toBe("a whole number from 1 to 10000")
+  })
+})
+
+describe("EventSql aggregates and GROUP BY", () => {
+  it("reads count(*), count, sum, min, max and avg with default and AS names", () => {
+    const query = parsed("SELECT DeviceProduct, count(*), COUNT(SourceAddress) AS sources, sum(BytesOut), min(Timestamp), max(Name), avg(BytesIn) AS meanIn FROM events GROUP BY DeviceProduct")
+    expect(query.aggregated).toBe(true)
+    expect(query.groupBy).toEqual(["DeviceProduct"])
+    expect(query.select).toEqual([
+      { kind: "field", field: "DeviceProduct", name: "DeviceProduct" },
+      { kind: "aggregate", fn: "count", field: undefined, name: "count(*)" },
+      { kind: "aggregate", fn: "count", field: "SourceAddress", name: "sources" },
+      { kind: "aggregate", fn: "sum", field: "BytesOut", name: "sum(BytesOut)" },
+      { kind: "aggregate", fn: "min", field: "Timestamp", name: "min(Timestamp)" },
+      { kind: "aggregate", fn: "max", field: "Name", name: "max(Name)" },
+      { kind: "aggregate", fn: "avg", field: "BytesIn", name: "meanIn" }
+    ])
+  })
+
+  it("aggregates without GROUP BY make one group; GROUP BY takes several fields and Extra entries", () => {
+    expect(parsed("SELECT count(*) FROM events WHERE Type = 4")).toMatchObject({ aggregated: true, groupBy: [] })
+    expect(parsed("SELECT Extra.site, Name, count(*) FROM events GROUP BY Extra.site, Name").groupBy).toEqual(["Extra.site", "Name"])
+    expect(parsed("SELECT Name FROM events GROUP BY Name").aggregated).toBe(true)
+  })
+
+  it("ORDER BY in a grouped query takes a column name, an aggregate as written or a grouped field", () => {
+    const base = "SELECT DeviceProduct AS product, count(*) AS hits, sum(BytesOut) FROM events GROUP BY DeviceProduct, Name"
+    expect(parsed(`${base} ORDER BY hits DESC`).orderBy).toEqual([{ name: "hits", direction: "desc" }])
+    expect(parsed(`${base} ORDER BY count(*) DESC, product`).orderBy).toEqual([
+      { name: "hits", direction: "desc" },
+      { name: "product", direction: "asc" }
+    ])
+    expect(parsed(`${base} ORDER BY SUM(BytesOut)`).orderBy).toEqual([{ name: "sum(BytesOut)", direction: "asc" }])
+    expect(parsed(`${base} ORDER BY Name DESC`).orderBy).toEqual([{ name: "Name", direction: "desc" }])
+  })
+
+  it("refuses, at the offending token, what SQL would refuse or the data cannot answer", () => {
+    const cases: Array<[string, number, string]> = [
+      ["SELECT * FROM events GROUP BY Name", 22, "a column list instead of * with GROUP BY"],
+      ["SELECT Name, count(*) FROM events", 8, "an aggregate, or Name in GROUP BY"],
+      ["SELECT Name, count(*) FROM events GROUP BY DeviceProduct", 8, "an aggregate, or Name in GROUP BY"],
+      ["SELECT sum(Name) FROM events", 12, "a numeric field for sum"],
+      ["SELECT avg(SourceAddress) FROM events", 12, "a numeric field for avg"],
+      ["SELECT median(BytesIn) FROM events", 8, "an aggregate function (count, sum, min, max, avg) or a field"],
+      ["SELECT count(BaseEventIDs) FROM events", 14, "a field with one value (not a list or the whole Extra map)"],
+      ["SELECT count(*) FROM events GROUP BY Extra", 38, "a field with one value (not a list or the whole Extra map)"],
+      ["SELECT count(*) FROM events GROUP BY Name, Name", 44, "a field not already in GROUP BY"],
+      ["SELECT count(*), count(*) FROM events", 18, "a distinct column name (add AS <name>)"],
+      ["SELECT count(*) AS n FROM events ORDER BY Name", 43, "a column of the result (a GROUP BY field, an aggregate or its name)"],
+      ["SELECT count(*) AS FROM events", 20, "a column name (letters, digits, _)"],
+      ["SELECT count(* FROM events", 16, "')'"]
+    ]
+    for (const [query, column, expected] of cases) {
+      const error = rejected(query)
+      expect([error.column, error.expected], query).toEqual([column, expected])
+    }
+    expect(rejected("SELECT count(*) FROM events ORDER BY max(Name)").expected).toContain("max(Name) is not selected")
   })
 })
 
@@ -201,7 +261,7 @@ describe("EventSql errors", () => {
 
   it("an unknown field in SELECT or WHERE points at the field", () => {
     const inSelect = rejected("SELECT Name, Bogus FROM events")
-    expect([inSelect.line, inSelect.column, inSelect.expected]).toEqual([1, 14, "an event field"])
+    expect([inSelect.line, inSelect.column, inSelect.expected]).toEqual([1, 14, "an event field or Extra.<key>"])
     const inWhere = rejected("SELECT * FROM events WHERE sourceAddress = '1.2.3.4'")
     expect([inWhere.line, inWhere.column, inWhere.expected]).toEqual([1, 28, "an event field"])
   })

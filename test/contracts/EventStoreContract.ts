@@ -146,6 +146,63 @@ export const eventStoreContract = (name: string, storeLayer: Layer.Layer<EventSt
           expect(new Set(ids).size).toBe(ids.length)
         }).pipe(Effect.orDie))
 
+      it.effect("scan visits every match in order, in batches, and stops as soon as the visitor says so", () =>
+        Effect.gen(function* () {
+          const store = yield* EventStore
+          const tenant = TenantId.make(`t${uniqueSuffix()}`)
+          // 90 seconds of events: several buckets, several shards each.
+          const written = Array.from({ length: 300 }, (_, i) => event(tenant, i * 300, { Name: i % 3 === 0 ? "third" : "other" }))
+          yield* store.write(written)
+          const seen: Array<string> = []
+          let batches = 0
+          yield* store.scan({ ...query([tenant]), order: "asc" }, (events) => {
+            batches++
+            for (const e of events) seen.push(e.ID)
+            return true
+          })
+          expect(seen).toEqual(written.map((e) => e.ID))
+          expect(batches).toBeGreaterThan(0)
+          let visits = 0
+          yield* store.scan(query([tenant]), () => {
+            visits++
+            return false
+          })
+          expect(visits).toBe(1)
+          // A condition a backend may push down and one it may not give the same events.
+          const pushed = yield* store.search(query([tenant], { filter: { field: "Name", op: "=", value: "third" } }))
+          const notPushed = yield* store.search(query([tenant], { filter: { field: "Name", op: "match", pattern: "^third$" } }))
+          expect(pushed.map((e) => e.ID)).toEqual(notPushed.map((e) => e.ID))
+          expect(pushed).toHaveLength(100)
+        }).pipe(Effect.orDie))
+
+      it.effect("expire removes whole days older than the cut-off, only for that tenant, and reports them", () =>
+        Effect.gen(function* () {
+          const store = yield* EventStore
+          const tenant = TenantId.make(`t${uniqueSuffix()}`)
+          const other = TenantId.make(`o${uniqueSuffix()}`)
+          const day = 86_400_000
+          const today = Math.floor(baseTime / day) * day
+          const old = [event(tenant, -3 * day), event(tenant, -2 * day + 5_000), event(tenant, -(baseTime - today) - 1)]
+          const kept = [event(tenant, 0), event(tenant, -(baseTime - today))]
+          const foreign = event(other, -3 * day)
+          yield* store.write([...old, ...kept, foreign])
+          const everything = query([tenant, other], { from: baseTime - 4 * day, to: baseTime + day })
+          expect(yield* store.search(everything)).toHaveLength(6)
+          // The cut-off falls inside today: today stays whole, the three earlier days go.
+          const expired = yield* store.expire(tenant, baseTime)
+          expect(expired.tenantId).toBe(tenant)
+          expect(expired.partitions).toBeGreaterThanOrEqual(3)
+          expect(expired.from).toBeLessThanOrEqual(Math.min(...old.map((e) => e.Timestamp)))
+          expect(expired.to).toBeGreaterThanOrEqual(Math.max(...old.map((e) => e.Timestamp)))
+          const left = yield* store.search({ ...everything, order: "asc" })
+          expect(left.map((e) => e.ID)).toEqual([foreign, ...kept.slice().reverse()].map((e) => e.ID))
+          const again = yield* store.expire(tenant, baseTime)
+          expect(again.partitions).toBe(0)
+          // Writing into an expired day works again (the store forgets what it had indexed).
+          yield* store.write([old[0]!])
+          expect((yield* store.search({ ...everything, tenantIds: [tenant] })).map((e) => e.ID)).toContain(old[0]!.ID)
+        }).pipe(Effect.orDie))
+
       it.effect("fails a search whose filter names an unknown field with an EventStoreError", () =>
         Effect.gen(function* () {
           const store = yield* EventStore

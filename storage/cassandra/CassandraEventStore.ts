@@ -40,7 +40,7 @@ export const make = Effect.gen(function* () {
   const insertEvent = `INSERT INTO ${Tables.events} (tenant_id, bucket, shard, ts, id, type, body) VALUES (?, ?, ?, ?, ?, ?, ?)`
   const insertPartition = `INSERT INTO ${Tables.eventPartitions} (tenant_id, day, bucket, shard) VALUES (?, ?, ?, ?)`
   const insertDay = `INSERT INTO ${Tables.eventDays} (tenant_id, day) VALUES (?, ?)`
-  const selectRows = `SELECT body FROM ${Tables.events} WHERE tenant_id = ? AND bucket = ? AND shard = ? AND ts >= ? AND ts <= ?`
+  const selectRows = `SELECT body FROM ${Tables.events} WHERE tenant_id = ? AND bucket = ? AND shard IN ? AND ts >= ? AND ts <= ?`
   const selectDays = `SELECT day FROM ${Tables.eventDays} WHERE tenant_id = ? AND day >= ? AND day <= ?`
   const selectPartitions = `SELECT bucket, shard FROM ${Tables.eventPartitions} WHERE tenant_id = ? AND day = ? AND bucket >= ? AND bucket <= ?`
   const indexed = new Set<string>()
@@ -136,8 +136,16 @@ export const make = Effect.gen(function* () {
     return byBucket
   }
 
+  // One request per tenant and bucket: the coordinator reads the bucket's shards together, which
+  // costs far fewer round trips than a request per partition when partitions are small.
   const readBucket = async (bucket: number, partitions: ReadonlyArray<PartitionRef>, from: Date, to: Date): Promise<Array<NormalizedEvent>> => {
-    const results = await Promise.all(partitions.map((partition) => readAllRows(client, selectRows, [partition.tenantId, bucket, partition.shard, from, to])))
+    const shardsByTenant = new Map<string, Array<number>>()
+    for (const partition of partitions) {
+      let shards = shardsByTenant.get(partition.tenantId)
+      if (shards === undefined) shardsByTenant.set(partition.tenantId, (shards = []))
+      shards.push(partition.shard)
+    }
+    const results = await Promise.all([...shardsByTenant].map(([tenantId, shards]) => readAllRows(client, selectRows, [tenantId, bucket, shards, from, to], 5_000)))
     const events: Array<NormalizedEvent> = []
     // Bodies were written by `write` from decoded events: parsed, not decoded again.
     for (const rows of results) for (const row of rows) events.push(JSON.parse(row.get("body") as string) as NormalizedEvent)

@@ -13,9 +13,12 @@ export const Tables = {
   users: "users",
   userLogins: "user_logins",
   tokens: "tokens",
+  userTokens: "user_tokens",
   resources: "resources",
   resourceFiles: "resource_files",
   checkpoints: "checkpoints",
+  checkpointChunks: "checkpoint_chunks",
+  checkpointPartitions: "checkpoint_partitions",
   migrations: "schema_migrations"
 } as const
 

@@ -4,6 +4,7 @@
 import { NodeRuntime } from "@effect/platform-node"
 import { Cause, Console, Effect, Exit } from "effect"
 import * as AgentCommand from "./AgentCommand.ts"
+import * as MigrateCommand from "./MigrateCommand.ts"
 
 interface Command {
   readonly summary: string
@@ -11,7 +12,8 @@ interface Command {
 }
 
 const commands: Record<string, Command> = {
-  agent: { summary: "ship events from this host to Corvus collectors (files, stdin, a local socket)", main: AgentCommand.main }
+  agent: { summary: "ship events from this host to Corvus collectors (files, stdin, a local socket)", main: AgentCommand.main },
+  migrate: { summary: "apply the Cassandra schema migrations to a keyspace", main: MigrateCommand.main }
 }
 
 export const usage = `Usage: corvus <command> [options]

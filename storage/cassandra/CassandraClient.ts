@@ -39,17 +39,16 @@ const connectClient = (config: CassandraConfig, keyspace?: string) =>
     (client) => Effect.promise(() => client.shutdown().catch(() => undefined))
   )
 
+/** Applies the migrations of ops/schema/cassandra not yet applied to the keyspace; answers their file names. */
+export const applyMigrations = (config: CassandraConfig): Effect.Effect<Array<string>, CassandraError> =>
+  Effect.scoped(Effect.flatMap(connectClient(config), (admin) => migrate(admin, config.keyspace, config.replicationFactor)))
+
 /** Applies the migrations in ops/schema/cassandra, then connects bound to the keyspace. */
 export const layer = (config: CassandraConfig): Layer.Layer<CassandraClient, CassandraError> =>
   Layer.scoped(
     CassandraClient,
     Effect.gen(function* () {
-      yield* Effect.scoped(
-        Effect.gen(function* () {
-          const admin = yield* connectClient(config)
-          yield* migrate(admin, config.keyspace, config.replicationFactor)
-        })
-      )
+      yield* applyMigrations(config)
       const client = yield* connectClient(config, config.keyspace)
       return { client, keyspace: config.keyspace }
     })

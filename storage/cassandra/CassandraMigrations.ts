@@ -18,10 +18,10 @@ const statementsOf = (text: string): Array<string> =>
     .map((statement) => statement.trim())
     .filter((statement) => statement.length > 0)
 
-/** Runs every migration not yet applied to `keyspace`. */
+/** Runs every migration not yet applied to `keyspace`; answers the files it applied, in order. */
 export const migrate = (client: cassandra.Client, keyspace: string, replicationFactor: number) =>
   Effect.tryPromise({
-    try: async () => {
+    try: async (): Promise<Array<string>> => {
       if (!/^[a-z][a-z0-9_]{0,47}$/.test(keyspace)) throw new Error(`invalid keyspace name '${keyspace}'`)
       const files = (await readdir(SchemaDirectory)).filter((name) => name.endsWith(".cql")).sort()
       const fill = (text: string) => text.replaceAll("{{keyspace}}", keyspace).replaceAll("{{replication}}", String(replicationFactor))
@@ -32,11 +32,14 @@ export const migrate = (client: cassandra.Client, keyspace: string, replicationF
       if (createKeyspace !== undefined) await client.execute(createKeyspace)
       await client.execute(`CREATE TABLE IF NOT EXISTS ${keyspace}.${Tables.migrations} (name text PRIMARY KEY, applied_at timestamp)`)
       const applied = new Set((await client.execute(`SELECT name FROM ${keyspace}.${Tables.migrations}`)).rows.map((row) => String(row.get("name"))))
+      const now: Array<string> = []
       for (const file of files) {
         if (applied.has(file)) continue
+        now.push(file)
         for (const statement of statementsOf(fill(await readFile(SchemaDirectory + file, "utf8")))) await client.execute(statement)
         await client.execute(`INSERT INTO ${keyspace}.${Tables.migrations} (name, applied_at) VALUES (?, ?)`, [file, new Date()], { prepare: true })
       }
+      return now
     },
     catch: (cause) => new CassandraError({ message: `schema migration of ${keyspace} failed`, cause })
   })

@@ -12,14 +12,15 @@ Options:
   --contact-points <host:port,...>  Cassandra nodes (default 127.0.0.1:19042)
   --datacenter <name>               local data center (default datacenter1)
   --keyspace <name>                 keyspace (default corvus)
-  --replication <n>                 replication factor when the keyspace is created (default 3)
+  --replication <n>                 replication factor when the keyspace is created (default 1, as
+                                    CORVUS_CASSANDRA_RF; use 3 on a production cluster)
   --help, -h                        this text`
 
 const flags = {
   "contact-points": { type: "string", default: "127.0.0.1:19042" },
   datacenter: { type: "string", default: "datacenter1" },
   keyspace: { type: "string", default: "corvus" },
-  replication: { type: "string", default: "3" },
+  replication: { type: "string", default: "1" },
   help: { type: "boolean", short: "h", default: false }
 } as const
 

@@ -12,9 +12,19 @@
 #   CASSANDRA_CONTACT_POINTS=127.0.0.1:19042
 # All progress and diagnostics go to stderr.
 #
+# Instances: CORVUS_CASSANDRA_INSTANCE picks which node (default: the shared test node above).
+#   durability  a second, independent node for fault tests (CQL 19142, storage 17100, ssl 17101,
+#               JMX 17299, run dir $CORVUS_HOME/run/cassandra-durability, heap 768M); tests may
+#               stop and kill it without touching the shared node. Same jars, own lock.
+#
+# Usage: ensure.sh              ensure the node runs (above)
+#        ensure.sh --describe   print the instance's settings as shell assignments and exit
+#                               (no lock, no install, no start; used by stop.sh and nodetool.sh)
+#
 # Env: CORVUS_HOME                    (default $HOME/.cache/corvus)
+#      CORVUS_CASSANDRA_INSTANCE      (default | durability; default "default")
 #      CORVUS_CASSANDRA_READY_TIMEOUT (seconds, default 180)
-#      CORVUS_CASSANDRA_HEAP          (JVM -Xms/-Xmx, default 1G)
+#      CORVUS_CASSANDRA_HEAP          (JVM -Xms/-Xmx, default 1G; 768M for "durability")
 #      CORVUS_CASSANDRA_JVM_OPTS      (extra JVM options, space-separated; used on start)
 #      JAVA_HOME                      (optional; a JDK 17 is looked for otherwise)
 set -euo pipefail
@@ -23,14 +33,39 @@ set -euo pipefail
 CASSANDRA_VERSION="5.0.9"
 
 HOST="127.0.0.1"
-CQL_PORT=19042
-STORAGE_PORT=17000
-SSL_STORAGE_PORT=17001
-JMX_PORT=17199          # bound to localhost only (cassandra.jmx.local.port)
-CLUSTER_NAME="corvus-test"
 DATACENTER="datacenter1" # what SimpleSnitch reports
+INSTANCE="${CORVUS_CASSANDRA_INSTANCE:-default}"
+# Every instance has its own ports, cluster name, run dir and lock, so two never meet: each
+# node's only seed is its own storage port, and a different cluster name refuses any gossip.
+case "$INSTANCE" in
+  default)
+    CQL_PORT=19042
+    STORAGE_PORT=17000
+    SSL_STORAGE_PORT=17001
+    JMX_PORT=17199          # bound to localhost only (cassandra.jmx.local.port)
+    CLUSTER_NAME="corvus-test"
+    RUN_NAME="cassandra"
+    DEFAULT_HEAP="1G"
+    LOG_TAG=""
+    ;;
+  durability)
+    CQL_PORT=19142
+    STORAGE_PORT=17100
+    SSL_STORAGE_PORT=17101
+    JMX_PORT=17299
+    CLUSTER_NAME="corvus-durability"
+    RUN_NAME="cassandra-durability"
+    # Runs beside the shared node on a 2-core box: small heap, little data.
+    DEFAULT_HEAP="768M"
+    LOG_TAG=" $INSTANCE"
+    ;;
+  *)
+    printf '[cassandra/ensure] ERROR: unknown CORVUS_CASSANDRA_INSTANCE %q (known: default, durability)\n' "$INSTANCE" >&2
+    exit 2
+    ;;
+esac
 READY_TIMEOUT="${CORVUS_CASSANDRA_READY_TIMEOUT:-180}"
-HEAP="${CORVUS_CASSANDRA_HEAP:-1G}"
+HEAP="${CORVUS_CASSANDRA_HEAP:-$DEFAULT_HEAP}"
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
@@ -38,7 +73,7 @@ CORVUS_HOME="${CORVUS_HOME:-$HOME/.cache/corvus}"
 INSTALL_DIR="$CORVUS_HOME/cassandra-$CASSANDRA_VERSION"
 LIB_DIR="$INSTALL_DIR/lib"
 INSTALL_MARKER="$INSTALL_DIR/.installed"
-RUN_DIR="$CORVUS_HOME/run/cassandra"
+RUN_DIR="$CORVUS_HOME/run/$RUN_NAME"
 CONF_DIR="$RUN_DIR/conf"
 DATA_DIR="$RUN_DIR/data"
 LOG_DIR="$RUN_DIR/logs"
@@ -46,7 +81,20 @@ PID_FILE="$RUN_DIR/cassandra.pid"
 OUT_FILE="$RUN_DIR/cassandra.out"
 SYSTEM_LOG="$LOG_DIR/system.log"
 
-log() { printf '[cassandra/ensure] %s\n' "$*" >&2; }
+LOCK_FILE="$CORVUS_HOME/$RUN_NAME.lock"
+
+case "${1:-}" in
+  "") ;;
+  --describe)
+    for name in INSTANCE HOST CQL_PORT STORAGE_PORT SSL_STORAGE_PORT JMX_PORT CLUSTER_NAME CORVUS_HOME RUN_DIR DATA_DIR PID_FILE LOCK_FILE LIB_DIR INSTALL_MARKER; do
+      printf '%s=%q\n' "$name" "${!name}"
+    done
+    exit 0
+    ;;
+  *) echo "usage: $0 [--describe]" >&2; exit 2 ;;
+esac
+
+log() { printf '[cassandra/ensure%s] %s\n' "$LOG_TAG" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
 dump_logs() {
@@ -62,8 +110,7 @@ dump_logs() {
 
 mkdir -p "$CORVUS_HOME" "$RUN_DIR"
 
-# Serialise concurrent ensure.sh/stop.sh runs (the lock fd is closed in the server).
-LOCK_FILE="$CORVUS_HOME/cassandra.lock"
+# Serialise concurrent ensure.sh/stop.sh runs of this instance (the lock fd is closed in the server).
 exec {LOCK_FD}>"$LOCK_FILE"
 flock -w 900 "$LOCK_FD" || die "could not take lock $LOCK_FILE within 900s"
 
@@ -105,7 +152,11 @@ install_jars() {
     "$(ls "$LIB_DIR"/*.jar | wc -l)" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$INSTALL_MARKER"
   log "installed $(ls "$LIB_DIR"/*.jar | wc -l) jars in $((SECONDS - t0))s"
 }
+# Instances share the jars but not the instance lock: installing takes a lock of its own.
+exec {INSTALL_LOCK_FD}>"$INSTALL_DIR.install.lock"
+flock -w 900 "$INSTALL_LOCK_FD" || die "could not take lock $INSTALL_DIR.install.lock within 900s"
 [[ -f "$INSTALL_MARKER" && -d "$LIB_DIR" ]] || install_jars
+exec {INSTALL_LOCK_FD}>&-
 
 # ------------------------------------------------------------------ probes
 # is_our_cassandra PID -> true when PID is a live CassandraDaemon JVM.

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# nodetool for the local node of ops/cassandra/ensure.sh (JMX on localhost:17199).
+# nodetool for the local node of ops/cassandra/ensure.sh (JMX on localhost:17199; the
+# instance CORVUS_CASSANDRA_INSTANCE names, as in ensure.sh, otherwise).
 #   ops/cassandra/nodetool.sh status | info | tablestats ks.t | flush | ...
 set -euo pipefail
-CASSANDRA_VERSION="$(sed -n 's/^CASSANDRA_VERSION="\(.*\)"$/\1/p' "$(dirname "${BASH_SOURCE[0]}")/ensure.sh")"
-CORVUS_HOME="${CORVUS_HOME:-$HOME/.cache/corvus}"
-LIB_DIR="$CORVUS_HOME/cassandra-$CASSANDRA_VERSION/lib"
-[[ -f "$CORVUS_HOME/cassandra-$CASSANDRA_VERSION/.installed" ]] || { echo "Cassandra $CASSANDRA_VERSION not installed: run ops/cassandra/ensure.sh" >&2; exit 1; }
+describe="$(bash "$(dirname "${BASH_SOURCE[0]}")/ensure.sh" --describe)"
+eval "$describe"
+[[ -f "$INSTALL_MARKER" ]] || { echo "Cassandra not installed: run ops/cassandra/ensure.sh" >&2; exit 1; }
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/java}"
 if [[ -z "$JAVA" ]]; then
   JAVA="$(ls /usr/lib/jvm/java-17-openjdk-*/bin/java 2>/dev/null | head -n1 || true)"
@@ -40,4 +40,4 @@ exec "$JAVA" -Xmx256m -XX:+UseSerialGC -Djdk.attach.allowAttachSelf=true \
   --add-opens java.base/java.net=ALL-UNNAMED \
   -Dlogback.configurationFile="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/logback-tools.xml" \
   -Dcassandra.logdir="${TMPDIR:-/tmp}" \
-  -cp "$LIB_DIR/*" org.apache.cassandra.tools.NodeTool -h 127.0.0.1 -p 17199 "$@"
+  -cp "$LIB_DIR/*" org.apache.cassandra.tools.NodeTool -h "$HOST" -p "$JMX_PORT" "$@"

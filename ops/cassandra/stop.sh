@@ -4,30 +4,40 @@
 # CORVUS_CASSANDRA_STOP_TIMEOUT (default 30) seconds, then SIGKILL.
 # Idempotent: stopping a stopped node is a no-op.
 #
-# Usage: ops/cassandra/stop.sh [--wipe]
-#   --wipe   also delete all data (keyspaces, commit log, caches, hints) in
-#            $CORVUS_HOME/run/cassandra/data; config and logs are kept.
+# Usage: ops/cassandra/stop.sh [--kill] [--wipe]
+#   --kill   SIGKILL at once: a crash (no drain, no flush; the commit log is replayed on the
+#            next start). For fault tests.
+#   --wipe   also delete all data (keyspaces, commit log, caches, hints) in the
+#            instance's data dir ($CORVUS_HOME/run/cassandra/data by default); config and
+#            logs are kept.
+# CORVUS_CASSANDRA_INSTANCE picks the node as in ensure.sh (default: the shared test node).
 set -euo pipefail
 
-CORVUS_HOME="${CORVUS_HOME:-$HOME/.cache/corvus}"
-RUN_DIR="$CORVUS_HOME/run/cassandra"
-PID_FILE="$RUN_DIR/cassandra.pid"
-DATA_DIR="$RUN_DIR/data"
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 STOP_TIMEOUT="${CORVUS_CASSANDRA_STOP_TIMEOUT:-30}"
 
 wipe=0
+abrupt=0
 for arg in "$@"; do
   case "$arg" in
     --wipe) wipe=1 ;;
-    -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "usage: $0 [--wipe]" >&2; exit 2 ;;
+    --kill) abrupt=1 ;;
+    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "usage: $0 [--kill] [--wipe]" >&2; exit 2 ;;
   esac
 done
 
-log() { printf '[cassandra/stop] %s\n' "$*" >&2; }
+# One definition of each instance's run dir, pid file and lock: ensure.sh's.
+describe="$(bash "$SCRIPT_DIR/ensure.sh" --describe)"
+eval "$describe"
+
+if [[ "$INSTANCE" == default ]]; then
+  log() { printf '[cassandra/stop] %s\n' "$*" >&2; }
+else
+  log() { printf '[cassandra/stop %s] %s\n' "$INSTANCE" "$*" >&2; }
+fi
 
 mkdir -p "$CORVUS_HOME"
-LOCK_FILE="$CORVUS_HOME/cassandra.lock"
 exec {LOCK_FD}>"$LOCK_FILE"
 flock -w 120 "$LOCK_FD" || { log "ERROR: could not take lock $LOCK_FILE"; exit 1; }
 
@@ -54,8 +64,28 @@ for d in /proc/[0-9]*; do
   fi
 done
 
+# gone PID -> true once every thread of PID has exited, so its ports and files are released.
+# A zombie leader alone is not enough: the JVM's other threads still hold them while they die.
+gone() {
+  local state tasks
+  kill -0 "$1" 2>/dev/null || return 0
+  state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 0
+  tasks=$(ls "/proc/$1/task" 2>/dev/null | wc -l)
+  [[ "$state" == Z && "$tasks" -le 1 ]]
+}
+
 if ((${#pids[@]} == 0)); then
   log "not running"
+elif ((abrupt)); then
+  for p in "${pids[@]}"; do
+    log "killing Cassandra pid $p (SIGKILL)"
+    kill -KILL "$p" 2>/dev/null || true
+  done
+  for p in "${pids[@]}"; do
+    for _ in $(seq 1 40); do gone "$p" && break; sleep 0.25; done
+    gone "$p" || log "WARNING: pid $p still present 10s after SIGKILL"
+  done
+  log "killed"
 else
   for p in "${pids[@]}"; do
     log "stopping Cassandra pid $p (SIGTERM, up to ${STOP_TIMEOUT}s)"

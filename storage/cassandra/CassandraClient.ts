@@ -29,6 +29,9 @@ const connectClient = (config: CassandraConfig, keyspace?: string) =>
           localDataCenter: config.localDataCenter,
           ...(keyspace !== undefined ? { keyspace } : {}),
           queryOptions: { prepare: true, consistency: cassandra.types.consistencies.localQuorum },
+          // The default schedule doubles up to 10 minutes: after a longer outage storage would stay
+          // stalled for minutes once Cassandra is back. Retry a node at most every 5 seconds.
+          policies: { reconnection: new cassandra.policies.reconnection.ExponentialReconnectionPolicy(500, 5_000, false) },
           socketOptions: { connectTimeout: 5_000, readTimeout: 12_000 }
         })
         await client.connect()

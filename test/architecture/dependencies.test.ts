@@ -27,10 +27,11 @@ const targetOf = (file: string, specifier: string): { folder?: string; pkg?: str
 }
 
 const rules: Record<string, { folders: ReadonlyArray<string>; packages: ReadonlyArray<string> }> = {
-  model: { folders: ["model"], packages: ["effect", "re2js", "yaml"] },
+  // node:crypto is computation, not I/O: password hashes and token digests are part of the vocabulary.
+  model: { folders: ["model"], packages: ["effect", "re2js", "yaml", "node:crypto"] },
   // node:buffer is memory, not I/O: UUID words are printed through a reused byte buffer.
   actors: { folders: ["actors", "model"], packages: ["effect", "node:crypto", "node:buffer"] },
-  storage: { folders: ["storage", "model", "ops"], packages: ["effect", "cassandra-driver", "@duckdb/node-api", "node:fs", "node:url", "node:path"] },
+  storage: { folders: ["storage", "model", "ops"], packages: ["effect", "cassandra-driver", "@duckdb/node-api", "node:fs", "node:url", "node:path", "node:crypto"] },
   collector: {
     folders: ["collector", "model", "storage"],
     packages: ["effect", "node:net", "node:crypto", "node:tls", "node:dgram", "node:http", "node:https", "node:zlib", "node:fs", "node:path", "node:os", "node-forge", "@nats-io/transport-node", "re2js", "yaml"]

@@ -6,6 +6,7 @@ import type { NormalizedEvent } from "../../model/Event.ts"
 import { compileFilter } from "../../model/FilterCompiler.ts"
 import type { TenantId } from "../../model/Ids.ts"
 import { compareEvents, EventStore, EventStoreError, searchByScan, type EventScan, type EventVisitor, type ExpiredEvents } from "../EventStore.ts"
+import { bodyPrefilter, type BodyPrefilter } from "../query/BodyPrefilter.ts"
 import { CassandraClient } from "./CassandraClient.ts"
 import { readAllRows } from "./CassandraPaging.ts"
 import { bucketOf, dayOfBucket, IndexDayMillis, shardOf, Tables } from "./CassandraTables.ts"
@@ -138,7 +139,13 @@ export const make = Effect.gen(function* () {
 
   // One request per tenant and bucket: the coordinator reads the bucket's shards together, which
   // costs far fewer round trips than a request per partition when partitions are small.
-  const readBucket = async (bucket: number, partitions: ReadonlyArray<PartitionRef>, from: Date, to: Date): Promise<Array<NormalizedEvent>> => {
+  const readBucket = async (
+    bucket: number,
+    partitions: ReadonlyArray<PartitionRef>,
+    from: Date,
+    to: Date,
+    prefilter: BodyPrefilter | undefined
+  ): Promise<Array<NormalizedEvent>> => {
     const shardsByTenant = new Map<string, Array<number>>()
     for (const partition of partitions) {
       let shards = shardsByTenant.get(partition.tenantId)
@@ -148,7 +155,12 @@ export const make = Effect.gen(function* () {
     const results = await Promise.all([...shardsByTenant].map(([tenantId, shards]) => readAllRows(client, selectRows, [tenantId, bucket, shards, from, to], 5_000)))
     const events: Array<NormalizedEvent> = []
     // Bodies were written by `write` from decoded events: parsed, not decoded again.
-    for (const rows of results) for (const row of rows) events.push(JSON.parse(row.get("body") as string) as NormalizedEvent)
+    for (const rows of results) {
+      for (const row of rows) {
+        const body = row.get("body") as string
+        if (prefilter === undefined || prefilter(body)) events.push(JSON.parse(body) as NormalizedEvent)
+      }
+    }
     return events
   }
 
@@ -171,11 +183,13 @@ export const make = Effect.gen(function* () {
           const from = new Date(query.from)
           const to = new Date(query.to)
           const compare = compareEvents(query.order)
+          // Cassandra cannot evaluate the filter; the text test spares parsing most non-matches.
+          const prefilter = bodyPrefilter(query.filter)
           const reads: Array<Promise<Array<NormalizedEvent>>> = []
           const startRead = (index: number) => {
             const bucket = buckets[index]
             if (bucket === undefined) return
-            const read = readBucket(bucket, byBucket.get(bucket)!, from, to)
+            const read = readBucket(bucket, byBucket.get(bucket)!, from, to, prefilter)
             // A read left behind when the visitor stops must not surface as an unhandled rejection.
             read.catch(() => undefined)
             reads[index] = read

@@ -95,5 +95,31 @@ export const alertStoreContract = (name: string, storeLayer: Layer.Layer<AlertSt
           expect((yield* store.list(query([tenant, other]))).length).toBe(8)
           expect(yield* store.list(query([]))).toEqual([])
         }).pipe(Effect.orDie))
+
+      it.effect("pages end exactly: the last page is partial, the one after it empty; an unknown tenant lists nothing", () =>
+        Effect.gen(function* () {
+          const store = yield* AlertStore
+          const tenant = TenantId.make(`t${uniqueSuffix()}`)
+          for (let i = 0; i < 5; i++) yield* store.save(alert(tenant, { lastSeen: 20_000 + i }))
+          expect((yield* store.list(query([tenant], { pageSize: 2, page: 3 }))).map((a) => a.lastSeen)).toEqual([20_000])
+          expect(yield* store.list(query([tenant], { pageSize: 2, page: 4 }))).toEqual([])
+          expect(yield* store.list(query([tenant], { pageSize: 5, page: 1 }))).toHaveLength(5)
+          expect(yield* store.list(query([tenant], { pageSize: 5, page: 2 }))).toEqual([])
+          expect(yield* store.list(query([TenantId.make(`t${uniqueSuffix()}`)]))).toEqual([])
+          expect(yield* store.list(query([tenant], { from: 30_000 }))).toEqual([])
+        }).pipe(Effect.orDie))
+
+      it.effect("concurrent saves of the same alert id leave one alert, one of the versions saved", () =>
+        Effect.gen(function* () {
+          const store = yield* AlertStore
+          const tenant = TenantId.make(`t${uniqueSuffix()}`)
+          const base = alert(tenant)
+          const versions = Array.from({ length: 8 }, (_, i): Alert => ({ ...base, lastSeen: base.lastSeen + i, updatedAt: base.updatedAt + i }))
+          yield* Effect.forEach(versions, (version) => store.save(version), { concurrency: "unbounded" })
+          const listed = yield* store.list(query([tenant]))
+          expect(listed).toHaveLength(1)
+          expect(versions).toContainEqual(listed[0])
+          expect(yield* store.get(tenant, base.id)).toEqual(Option.some(listed[0]))
+        }).pipe(Effect.orDie))
     })
   })

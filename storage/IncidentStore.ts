@@ -1,6 +1,6 @@
 // The incident store port: incidents of each tenant and the alert links that keep an alert in
 // at most one incident. Which alert joins which incident is decided by the incident service.
-import { Context, Data, type Effect, type Option } from "effect"
+import { Context, Data, Effect, type Option } from "effect"
 import type { AlertId, TenantId } from "../model/Ids.ts"
 import type { Incident, IncidentStatus } from "../model/Incident.ts"
 import type { IncidentId } from "../model/IncidentId.ts"
@@ -92,3 +92,17 @@ export const isOpenAndSharing = (
   incident.status !== "closed" &&
   incident.updatedAt >= sinceMs &&
   (incident.affectedAssets.some((asset) => assets.has(asset)) || incident.affectedAccounts.some((account) => accounts.has(account)))
+
+/** What a link attempt found, as each backend reports it. */
+export type LinkOutcome = { readonly outcome: "missing" } | { readonly outcome: "taken"; readonly holder: IncidentId } | { readonly outcome: "linked" }
+
+/** The port's answer to a link attempt: a missing incident or a link held elsewhere fail as typed errors. */
+export const linkResult =
+  (alertId: AlertId, incidentId: IncidentId) =>
+  (result: LinkOutcome): Effect.Effect<void, AlertAlreadyLinked | IncidentNotFound> =>
+    result.outcome === "missing"
+      ? Effect.fail(new IncidentNotFound({ incidentId }))
+      : result.outcome === "taken"
+        ? Effect.fail(new AlertAlreadyLinked({ alertId, incidentId: result.holder }))
+        : Effect.void
+

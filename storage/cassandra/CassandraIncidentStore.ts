@@ -7,11 +7,10 @@ import type { AlertId, TenantId } from "../../model/Ids.ts"
 import { Incident } from "../../model/Incident.ts"
 import type { IncidentId } from "../../model/IncidentId.ts"
 import {
-  AlertAlreadyLinked,
-  IncidentNotFound,
   IncidentStore,
   IncidentStoreError,
   incidentMatches,
+  linkResult,
   isOpenAndSharing,
   newestFirst,
   type IncidentQuery
@@ -114,13 +113,7 @@ export const make = Effect.gen(function* () {
       await addToLinkSet(tenantId, incidentId, alertId)
       return { outcome: "linked" } as const
     }).pipe(
-      Effect.flatMap((result): Effect.Effect<void, AlertAlreadyLinked | IncidentNotFound> =>
-        result.outcome === "missing"
-          ? Effect.fail(new IncidentNotFound({ incidentId }))
-          : result.outcome === "taken"
-            ? Effect.fail(new AlertAlreadyLinked({ alertId, incidentId: result.holder }))
-            : Effect.void
-      )
+      Effect.flatMap(linkResult(alertId, incidentId))
     )
 
   const unlinkAlert = (tenantId: TenantId, incidentId: IncidentId, alertId: AlertId) =>

@@ -19,6 +19,9 @@ export interface DuckDbShape {
 /** Embedded database failure; carries the engine's cause. */
 export class DuckDbError extends Data.TaggedError("DuckDbError")<{ readonly message: string; readonly cause?: unknown }> {}
 
+/** `?, ?, ?` for binding each of `values`. */
+export const placeholders = (values: ReadonlyArray<unknown>): string => values.map(() => "?").join(", ")
+
 export class DuckDb extends Context.Tag("corvus/DuckDb")<DuckDb, DuckDbShape>() {}
 
 const Schema = [

@@ -14,12 +14,11 @@ import {
   type AssetQuery
 } from "../AssetStore.ts"
 import { pageBounds, pageOf, uuidKey } from "../StoreListing.ts"
-import { DuckDb, type DuckDbError } from "./DuckDb.ts"
+import { DuckDb, placeholders, type DuckDbError } from "./DuckDb.ts"
 
 const decodeAsset = Schema.decodeUnknownSync(Asset)
 const toStoreError = (error: DuckDbError) => new AssetStoreError({ message: error.message, cause: error.cause })
 const assetOfRow = (row: Record<string, unknown>): Asset => decodeAsset(JSON.parse(String(row.body)))
-const placeholders = (values: ReadonlyArray<unknown>) => values.map(() => "?").join(", ")
 
 // Ids are stored in lower case, so any spelling of a UUID finds its row, as in Cassandra.
 const CreateTable = `CREATE TABLE IF NOT EXISTS assets (

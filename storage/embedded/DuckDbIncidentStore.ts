@@ -5,16 +5,15 @@ import type { AlertId, TenantId } from "../../model/Ids.ts"
 import { Incident } from "../../model/Incident.ts"
 import type { IncidentId } from "../../model/IncidentId.ts"
 import {
-  AlertAlreadyLinked,
-  IncidentNotFound,
   IncidentStore,
   IncidentStoreError,
   incidentMatches,
+  linkResult,
   isOpenAndSharing,
   type IncidentQuery
 } from "../IncidentStore.ts"
 import { pageBounds, pageOf, uuidKey } from "../StoreListing.ts"
-import { DuckDb, type DuckDbError } from "./DuckDb.ts"
+import { DuckDb, placeholders, type DuckDbError } from "./DuckDb.ts"
 
 const decodeIncident = Schema.decodeUnknownSync(Incident)
 const toStoreError = (error: DuckDbError) => new IncidentStoreError({ message: error.message, cause: error.cause })
@@ -42,7 +41,6 @@ const sqlPaging = (page: number, pageSize: number) => {
   return ` LIMIT ${size} OFFSET ${offset}`
 }
 
-const placeholders = (values: ReadonlyArray<unknown>) => values.map(() => "?").join(", ")
 
 /** Builds the incident store over DuckDB, creating its tables if missing. */
 export const make = Effect.gen(function* () {
@@ -109,13 +107,7 @@ export const make = Effect.gen(function* () {
       })
       .pipe(
         Effect.mapError(toStoreError),
-        Effect.flatMap((result): Effect.Effect<void, AlertAlreadyLinked | IncidentNotFound> =>
-          result.outcome === "missing"
-            ? Effect.fail(new IncidentNotFound({ incidentId }))
-            : result.outcome === "taken"
-              ? Effect.fail(new AlertAlreadyLinked({ alertId, incidentId: result.holder }))
-              : Effect.void
-        )
+        Effect.flatMap(linkResult(alertId, incidentId))
       )
 
   const unlinkAlert = (tenantId: TenantId, incidentId: IncidentId, alertId: AlertId) =>

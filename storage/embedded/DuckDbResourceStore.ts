@@ -4,12 +4,11 @@ import { Effect, Layer, Option, Schema } from "effect"
 import type { TenantId } from "../../model/Ids.ts"
 import { Resource, type ResourceId } from "../../model/Resource.ts"
 import { ResourceStore, ResourceStoreError, selectResources, type ResourceQuery } from "../ResourceStore.ts"
-import { DuckDb, type DuckDbError } from "./DuckDb.ts"
+import { DuckDb, placeholders, type DuckDbError } from "./DuckDb.ts"
 
 const decodeResource = Schema.decodeUnknownSync(Resource)
 const toStoreError = (error: DuckDbError) => new ResourceStoreError({ message: error.message, cause: error.cause })
 
-const placeholders = (values: ReadonlyArray<unknown>): string => values.map(() => "?").join(", ")
 
 /** Builds the embedded resource store, creating its table if missing. */
 export const make = Effect.gen(function* () {

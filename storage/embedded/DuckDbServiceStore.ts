@@ -4,12 +4,11 @@ import type { TenantId } from "../../model/Ids.ts"
 import { Service, type ServiceId } from "../../model/Service.ts"
 import { pageBounds, pageOf } from "../StoreListing.ts"
 import { ServiceStore, ServiceStoreError, serviceMatches, type ServiceQuery } from "../ServiceStore.ts"
-import { DuckDb, type DuckDbError } from "./DuckDb.ts"
+import { DuckDb, placeholders, type DuckDbError } from "./DuckDb.ts"
 
 const decodeService = Schema.decodeUnknownSync(Service)
 const toStoreError = (error: DuckDbError) => new ServiceStoreError({ message: error.message, cause: error.cause })
 const serviceOfRow = (row: Record<string, unknown>): Service => decodeService(JSON.parse(String(row.body)))
-const placeholders = (values: ReadonlyArray<unknown>) => values.map(() => "?").join(", ")
 
 const CreateTable = `CREATE TABLE IF NOT EXISTS services (
   tenant_id VARCHAR NOT NULL, id VARCHAR NOT NULL, name VARCHAR NOT NULL, kind VARCHAR NOT NULL, paired BOOLEAN NOT NULL, body VARCHAR NOT NULL,

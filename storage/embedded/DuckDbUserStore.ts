@@ -5,7 +5,7 @@ import type { DuckDBValue } from "@duckdb/node-api"
 import { Effect, Layer, Option, Schema } from "effect"
 import { loginKey, Token, User, type TokenId, type UserId } from "../../model/User.ts"
 import { compareTokens, LoginTaken, selectUsers, UserStore, UserStoreError, type UserQuery } from "../UserStore.ts"
-import { DuckDb, type DuckDbError } from "./DuckDb.ts"
+import { DuckDb, placeholders, type DuckDbError } from "./DuckDb.ts"
 
 const decodeUser = Schema.decodeUnknownSync(User)
 const decodeToken = Schema.decodeUnknownSync(Token)
@@ -36,7 +36,6 @@ const tokenOfRow = (row: Record<string, unknown>): Token => {
 
 const usersOf = (rows: ReadonlyArray<Record<string, unknown>>): Array<User> => rows.map((row) => decodeUser(JSON.parse(String(row.body))))
 
-const placeholders = (values: ReadonlyArray<unknown>): string => values.map(() => "?").join(", ")
 
 /** Builds the embedded user store, creating its tables if missing. */
 export const make = Effect.gen(function* () {

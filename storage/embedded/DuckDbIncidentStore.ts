@@ -41,7 +41,6 @@ const sqlPaging = (page: number, pageSize: number) => {
   return ` LIMIT ${size} OFFSET ${offset}`
 }
 
-
 /** Builds the incident store over DuckDB, creating its tables if missing. */
 export const make = Effect.gen(function* () {
   const db = yield* DuckDb

@@ -9,7 +9,6 @@ import { DuckDb, placeholders, type DuckDbError } from "./DuckDb.ts"
 const decodeResource = Schema.decodeUnknownSync(Resource)
 const toStoreError = (error: DuckDbError) => new ResourceStoreError({ message: error.message, cause: error.cause })
 
-
 /** Builds the embedded resource store, creating its table if missing. */
 export const make = Effect.gen(function* () {
   const db = yield* DuckDb

@@ -36,7 +36,6 @@ const tokenOfRow = (row: Record<string, unknown>): Token => {
 
 const usersOf = (rows: ReadonlyArray<Record<string, unknown>>): Array<User> => rows.map((row) => decodeUser(JSON.parse(String(row.body))))
 
-
 /** Builds the embedded user store, creating its tables if missing. */
 export const make = Effect.gen(function* () {
   const db = yield* DuckDb

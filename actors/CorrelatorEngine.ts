@@ -9,7 +9,9 @@ import { ByteReader, ByteWriter, SnapshotCorrupt } from "./Bytes.ts"
 import type { EngineOutput } from "./Correlation.ts"
 import { buildCorrelationEvent, ProductName, type Firing } from "./CorrelationEventBuilder.ts"
 import { deterministicId } from "./DeterministicId.ts"
+import { hashId } from "./GroupTable.ts"
 import { IndexedHeap } from "./IndexedHeap.ts"
+import { partitionOf, ruleSalt, unpartitionableReason, type PartitionSlice } from "./Partitioning.ts"
 import { compileRules, type CompiledAction, type CompiledRule } from "./RuleCompiler.ts"
 import { SelectorIndex } from "./SelectorIndex.ts"
 import { asText } from "./Variables.ts"
@@ -40,9 +42,16 @@ export class CorrelatorEngine {
   private depth = 0
   /** Selectors of the current rule that the event matched: reused, so matching allocates nothing. */
   private matched = new Int32Array(16)
+  /** Per rule, the salt of its groups' partitions. */
+  private readonly salts: Int32Array
+  /** The partition this engine runs, or undefined for the whole correlator. */
+  private readonly slice: PartitionSlice | undefined
 
-  /** Compiles every rule; throws InvalidRule (with a path) for the first one that cannot run. */
-  constructor(readonly spec: CorrelatorSpec) {
+  /**
+   * Compiles every rule; throws InvalidRule (with a path) for the first one that cannot run, and
+   * InvalidPartitioning when a partition is asked of a correlator that cannot be split.
+   */
+  constructor(readonly spec: CorrelatorSpec, options: { readonly partition?: PartitionSlice } = {}) {
     this.lists = new ActiveLists(spec.activeLists)
     const lists = this.lists
     this.rules = compileRules(spec, { has: (list, key) => lists.has(list, key, this.now), isDeclared: (list) => lists.isDeclared(list) })
@@ -63,6 +72,39 @@ export class CorrelatorEngine {
     this.timers = new IndexedHeap((a, b) => (this.deadlines[a] !== this.deadlines[b] ? this.deadlines[a]! < this.deadlines[b]! : a < b))
     this.rateSecond = new Float64Array(this.rules.length).fill(Number.NEGATIVE_INFINITY)
     this.rateCount = new Uint32Array(this.rules.length)
+    this.salts = Int32Array.from(this.rules.map((rule) => ruleSalt(rule.rule.id)))
+    const slice = options.partition
+    if (slice !== undefined && slice.count > 1) {
+      const reason = unpartitionableReason(spec)
+      if (reason !== undefined) throw new InvalidPartitioning(`correlator ${spec.id} cannot be split into partitions: ${reason}`)
+      if (!Number.isInteger(slice.index) || slice.index < 0 || slice.index >= slice.count) throw new InvalidPartitioning(`no partition ${slice.index} of ${slice.count}`)
+    }
+    this.slice = slice !== undefined && slice.count > 1 ? slice : undefined
+  }
+
+  /**
+   * The partitions (of `count`) whose engines must see `event`: one per distinct (rule, group)
+   * the event matches. Writes them to `out` (at least as long as the rule count) and answers how
+   * many; what a router calls per event, so it allocates nothing.
+   */
+  route(event: NormalizedEvent, count: number, out: Int32Array): number {
+    const matches = this.index.collect(event)
+    const candidates = this.index.candidates()
+    let found = 0
+    let currentRule = -1
+    for (let c = 0; c < matches; c++) {
+      const ordinal = candidates[c]!
+      const ruleIndex = this.ruleOfOrdinal[ordinal]!
+      if (ruleIndex === currentRule) continue
+      const rule = this.rules[ruleIndex]!
+      if (!rule.selectors[this.selectorOfOrdinal[ordinal]!]!.predicate(event)) continue
+      currentRule = ruleIndex
+      const partition = count <= 1 ? 0 : partitionOf(this.salts[ruleIndex]!, this.keyHashOf(rule, event), count)
+      let seen = false
+      for (let i = 0; i < found; i++) if (out[i] === partition) seen = true
+      if (!seen) out[found++] = partition
+    }
+    return found
   }
 
   /** Feeds events in stream order; returns the correlation and service events they caused. */
@@ -124,6 +166,7 @@ export class CorrelatorEngine {
         matchedCount = 0
         currentRule = ruleIndex
       }
+      if (this.slice !== undefined && !this.owns(this.rules[ruleIndex]!, event)) continue
       const selector = this.selectorOfOrdinal[ordinal]!
       if (this.rules[ruleIndex]!.selectors[selector]!.predicate(event)) {
         if (matchedCount === this.matched.length) {
@@ -136,6 +179,17 @@ export class CorrelatorEngine {
     }
     if (matchedCount > 0) this.apply(this.rules[currentRule]!, event, this.matched, matchedCount)
     this.drainLoops()
+  }
+
+  /** The hash that places an event's group of `rule`: its group key, or the event itself for a simple rule. */
+  private keyHashOf(rule: CompiledRule, event: NormalizedEvent): number {
+    return rule.table !== undefined ? rule.table.keyHash(event) : hashId(event.ID)
+  }
+
+  /** Whether this engine's partition owns the event's group of `rule`. */
+  private owns(rule: CompiledRule, event: NormalizedEvent): boolean {
+    const slice = this.slice!
+    return partitionOf(this.salts[rule.index]!, this.keyHashOf(rule, event), slice.count) === slice.index
   }
 
   /** Looped correlation events follow what caused them (an event or a timer), before anything else. */
@@ -486,3 +540,9 @@ export class CorrelatorEngine {
     return engine
   }
 }
+
+/** A partition was asked of a correlator that cannot be split, or is out of range. */
+export class InvalidPartitioning extends Error {
+  readonly _tag = "InvalidPartitioning"
+}
+

@@ -34,7 +34,7 @@ export const splitGroupKey = (groupKey: string, parts: number): Array<string> =>
     : groupKey.split(KeySeparator).map((text) => (text.includes(Escape) ? text.replace(/\u001e[01]/g, (pair) => (pair === `${Escape}0` ? Escape : KeySeparator)) : text))
 
 /** A 32-bit FNV-1a hash of an event ID: with the window start it names a window for IDs. */
-const hashId = (id: string): number => {
+export const hashId = (id: string): number => {
   let hash = 0x811c9dc5
   for (let i = 0; i < id.length; i++) {
     hash ^= id.charCodeAt(i)
@@ -108,6 +108,13 @@ export class GroupTable {
 
   get liveGroups(): number {
     return this.live
+  }
+
+  /** The hash of the event's group key, as the table indexes it: stable across processes. */
+  keyHash(event: NormalizedEvent): number {
+    const values = this.values
+    for (let i = 0; i < values.length; i++) values[i] = this.partValue[i]!(event)
+    return this.index.hash(values)
   }
 
   /** The slot of the event's live bucket, or -1. */

@@ -19,7 +19,8 @@ import { asText } from "./Variables.ts"
 /** How deep correlation events may loop back into their own correlator. */
 export const MaxLoopDepth = 8
 const SnapshotMagic = 0x43525653 // "CRVS"
-const SnapshotVersion = 2
+// Version 3 adds the partition slice, so a snapshot never lands in another partition or layout.
+const SnapshotVersion = 3
 
 export class CorrelatorEngine {
   private readonly rules: ReadonlyArray<CompiledRule>
@@ -432,6 +433,8 @@ export class CorrelatorEngine {
     w.u32(SnapshotMagic)
     w.u32(SnapshotVersion)
     w.string(this.spec.id)
+    w.u32(this.slice?.index ?? 0)
+    w.u32(this.slice?.count ?? 1)
     w.u32(this.rules.length)
     for (const rule of this.rules) w.string(rule.rule.id)
     w.f64(this.watermark)
@@ -483,12 +486,17 @@ export class CorrelatorEngine {
     return w.result()
   }
 
-  /** A fresh engine for `spec` in the state `snapshot` holds; the rules must be the same. */
-  static restore(spec: CorrelatorSpec, snapshot: Uint8Array): CorrelatorEngine {
-    const engine = new CorrelatorEngine(spec)
+  /** A fresh engine for `spec` (and partition) in the state `snapshot` holds; the rules must be the same. */
+  static restore(spec: CorrelatorSpec, snapshot: Uint8Array, options: { readonly partition?: PartitionSlice } = {}): CorrelatorEngine {
+    const engine = new CorrelatorEngine(spec, options)
     const r = new ByteReader(snapshot)
     if (r.u32() !== SnapshotMagic || r.u32() !== SnapshotVersion) throw new SnapshotCorrupt("not a correlator snapshot of this version")
     if (r.string() !== spec.id) throw new SnapshotCorrupt("snapshot of another correlator")
+    const index = r.u32()
+    const count = r.u32()
+    if (index !== (engine.slice?.index ?? 0) || count !== (engine.slice?.count ?? 1)) {
+      throw new SnapshotCorrupt(`snapshot of partition ${index} of ${count}, not ${engine.slice?.index ?? 0} of ${engine.slice?.count ?? 1}`)
+    }
     const ruleCount = r.u32()
     const ruleIds = Array.from({ length: ruleCount }, () => r.string())
     if (ruleIds.join("\u0000") !== engine.rules.map((rule) => rule.rule.id).join("\u0000")) throw new SnapshotCorrupt("snapshot of other rules")

@@ -6,6 +6,7 @@ import type { AlertId } from "../model/Ids.ts"
 import { alreadyContains, canExtend, extendAlert, openAlert } from "../model/AlertLifecycle.ts"
 import { AlertStore } from "../storage/AlertStore.ts"
 import { EventBus } from "./EventBus.ts"
+import { FenceBook } from "./FenceBook.ts"
 import { Topics } from "./Topics.ts"
 
 /** Applies one correlation to the alert store. */
@@ -26,11 +27,15 @@ export const record = (correlation: Correlation) =>
     yield* store.save(openAlert(event, group, now))
   })
 
-/** Starts the durable alert consumer in the current scope. */
+/** Starts the durable alert consumer in the current scope; stale partition owners' records are refused. */
 export const start = Effect.gen(function* () {
   const bus = yield* EventBus
   const topics = yield* Topics
-  return yield* bus.consume(topics.correlations, { durable: topics.durables.alerts, filterSubjects: [], maxBatch: 100 }, (batch) =>
-    Effect.forEach(batch, (correlation) => (correlation.createAlert ? record(correlation) : Effect.void), { discard: true })
+  const fences = new FenceBook()
+  const stats = yield* bus.consume(topics.correlations, { durable: topics.durables.alerts, filterSubjects: [], maxBatch: 100 }, (batch) =>
+    Effect.forEach(batch, (correlation) => (correlation.createAlert && fences.admit(correlation.correlatorId, correlation.fence) ? record(correlation) : Effect.void), {
+      discard: true
+    })
   )
+  return { stats, fences }
 })

@@ -105,7 +105,7 @@ export const run = (deployment: Deployment, options: NodeOptions) =>
             eventsReceived: collectors.reduce((sum, running) => sum + running.stats.received, 0),
             eventsStored: storage.events.acknowledged,
             correlationEvents: storage.correlations.acknowledged,
-            alerts: alerts.acknowledged,
+            alerts: alerts.stats.acknowledged,
             parseErrors: collectors.reduce((sum, running) => sum + running.stats.parseErrors, 0)
           }
         })),

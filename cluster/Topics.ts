@@ -14,6 +14,29 @@ const decodeTrigger = Schema.decodeUnknownSync(Trigger)
 const toJson = (value: unknown): Uint8Array => encoder.encode(JSON.stringify(value))
 const fromJson = (bytes: Uint8Array): unknown => JSON.parse(decoder.decode(bytes))
 
+/** The lease a partition owner held when it wrote a record: downstream rejects older epochs. */
+export interface Fence {
+  readonly partition: number
+  readonly epoch: number
+}
+
+/** A correlation as the bus carries it; partition owners fence theirs. */
+export type CorrelationRecord = Correlation & { readonly fence?: Fence }
+
+/**
+ * What a router sends a correlator partition: an event that matched one of the partition's
+ * groups, or only a clock mark (no event). `streamTime` is the router's stream time before the
+ * event, so the partition's windows end when the whole stream's do.
+ */
+export interface PartitionMatch {
+  readonly correlatorId: CorrelatorId
+  readonly partition: number
+  readonly streamTime: number | null
+  readonly event?: NormalizedEvent
+  /** Unique per router and mark, for de-duplication of clock marks. */
+  readonly markId?: string
+}
+
 /** A normalized event together with the collector that published it. */
 export interface CollectedEvent {
   readonly collectorId: CollectorId
@@ -24,7 +47,11 @@ export interface TopicsShape {
   /** Normalized base events, as collectors publish them: `corvus.<cluster>.events.<tenant>.<collector>`. */
   readonly events: Topic<CollectedEvent>
   /** Correlation events with the facts the alert service groups by: `corvus.<cluster>.correlations.<tenant>.<correlator>`. */
-  readonly correlations: Topic<Correlation>
+  readonly correlations: Topic<CorrelationRecord>
+  /** Routed matches per correlator partition: `corvus.<cluster>.matches.<correlator>.<partition>`. */
+  readonly matches: Topic<PartitionMatch>
+  /** The subject of one correlator partition's matches. */
+  readonly matchSubject: (correlatorId: CorrelatorId, partition: number) => string
   /** The subjects a correlator source covers. */
   readonly sourceSubject: (source: CorrelatorSource) => string
   readonly durables: {
@@ -32,6 +59,7 @@ export interface TopicsShape {
     readonly correlationStorage: string
     readonly alerts: string
     readonly correlator: (correlatorId: CorrelatorId) => string
+    readonly router: (correlatorId: CorrelatorId) => string
   }
 }
 
@@ -44,6 +72,7 @@ export const make = (clusterName: string): TopicsShape => {
   const subjectPrefix = `corvus.${clusterName}`
   const eventSubject = (tenantId: TenantId, collectorId: string) => `${subjectPrefix}.events.${tenantId}.${collectorId}`
   const correlationSubject = (tenantId: TenantId, correlatorId: CorrelatorId) => `${subjectPrefix}.correlations.${tenantId}.${correlatorId}`
+  const matchSubject = (correlatorId: CorrelatorId, partition: number) => `${subjectPrefix}.matches.${correlatorId}.${partition}`
 
   return {
     events: {
@@ -66,7 +95,16 @@ export const make = (clusterName: string): TopicsShape => {
       idOf: (record) => record.event.ID,
       encode: (record) => toJson(record),
       decode: (bytes) => {
-        const value = fromJson(bytes) as { correlatorId?: unknown; ruleId?: unknown; groupKey?: unknown; trigger?: unknown; createAlert?: unknown; sendTo?: unknown; event?: unknown }
+        const value = fromJson(bytes) as {
+          correlatorId?: unknown
+          ruleId?: unknown
+          groupKey?: unknown
+          trigger?: unknown
+          createAlert?: unknown
+          sendTo?: unknown
+          event?: unknown
+          fence?: { partition?: unknown; epoch?: unknown }
+        }
         if (typeof value.correlatorId !== "string" || typeof value.ruleId !== "string" || typeof value.groupKey !== "string") {
           throw new Error("correlation envelope incomplete")
         }
@@ -77,16 +115,41 @@ export const make = (clusterName: string): TopicsShape => {
           trigger: decodeTrigger(value.trigger),
           createAlert: value.createAlert !== false,
           sendTo: Array.isArray(value.sendTo) ? (value.sendTo.filter((id) => typeof id === "string") as Array<CorrelatorId>) : [],
-          event: decodeEventSync(value.event)
+          event: decodeEventSync(value.event),
+          ...(Number.isInteger(value.fence?.partition) && Number.isInteger(value.fence?.epoch)
+            ? { fence: { partition: value.fence!.partition as number, epoch: value.fence!.epoch as number } }
+            : {})
         }
       }
     },
+    matches: {
+      stream: `${streamPrefix}_MATCHES`,
+      subjects: [`${subjectPrefix}.matches.>`],
+      subjectOf: (record) => matchSubject(record.correlatorId, record.partition),
+      // A router's redelivered batch routes the same events to the same partitions: de-duplicated.
+      idOf: (record) => `${record.correlatorId}.${record.partition}.${record.event?.ID ?? record.markId ?? ""}`,
+      encode: (record) => toJson(record),
+      decode: (bytes) => {
+        const value = fromJson(bytes) as { correlatorId?: unknown; partition?: unknown; streamTime?: unknown; event?: unknown; markId?: unknown }
+        if (typeof value.correlatorId !== "string" || !Number.isInteger(value.partition)) throw new Error("match envelope incomplete")
+        if (value.streamTime !== null && typeof value.streamTime !== "number") throw new Error("match stream time invalid")
+        return {
+          correlatorId: value.correlatorId as CorrelatorId,
+          partition: value.partition as number,
+          streamTime: value.streamTime,
+          ...(value.event !== undefined ? { event: decodeEventSync(value.event) } : {}),
+          ...(typeof value.markId === "string" ? { markId: value.markId } : {})
+        }
+      }
+    },
+    matchSubject,
     sourceSubject: (source) => `${subjectPrefix}.events.${source.tenantId}.${source.collectorId ?? "*"}`,
     durables: {
       storage: "storage",
       correlationStorage: "storage-correlations",
       alerts: "alerts",
-      correlator: (correlatorId) => `correlator-${correlatorId}`
+      correlator: (correlatorId) => `correlator-${correlatorId}`,
+      router: (correlatorId) => `router-${correlatorId}`
     }
   }
 }

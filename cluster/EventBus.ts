@@ -1,6 +1,6 @@
 // The event bus port: durable, replayable streams of typed records. Production is JetStream;
-// single-node and unit tests use the embedded bus. Both keep at-least-once delivery with
-// acknowledgement only after the handler succeeded.
+// single-node and unit tests use the embedded bus. Consumers are at-least-once and acknowledge
+// only after the handler succeeded; readers replay from a stream sequence and keep no state.
 import { Context, Data, type Effect, type Scope } from "effect"
 
 /** A typed stream of records: names, subjects and the wire codec in one place. */
@@ -36,6 +36,22 @@ export interface ConsumerStats {
   handlerFailures: number
 }
 
+/** One record read back from a stream with its stream sequence. */
+export interface Sequenced<A> {
+  readonly sequence: number
+  readonly record: A
+}
+
+/** Counters a reader reports. */
+export interface ReaderStats {
+  /** Records handed to the handler; a batch handed again after a failure counts again. */
+  delivered: number
+  malformed: number
+  handlerFailures: number
+  /** The last sequence handed to a successful handler; 0 before any. */
+  lastSequence: number
+}
+
 /** Bus infrastructure failure (connection, stream set-up, publish not acknowledged). */
 export class BusError extends Data.TaggedError("BusError")<{ readonly message: string; readonly cause?: unknown }> {}
 
@@ -51,6 +67,23 @@ export interface EventBusShape {
     spec: ConsumerSpec,
     handle: (batch: ReadonlyArray<A>) => Effect.Effect<void, E, R>
   ) => Effect.Effect<ConsumerStats, BusError, R | Scope.Scope>
+  /**
+   * Reads, in stream order and from `fromSequence` (inclusive; 1 = the start), the records of `topic`
+   * on `subject` (one subject, may be a wildcard filter), in batches of at most `maxBatch`, for as
+   * long as the scope lives; new records are delivered as they arrive. Nothing is acknowledged and no
+   * durable state is kept: the caller's checkpoint is the position. A failing handler gets the same
+   * batch again (after a short pause) until it succeeds; a malformed record is skipped, counted and
+   * its sequence still advances. Closing the scope waits for the batch in hand and then delivers
+   * nothing more. A position before the stream's first retained record starts at that record.
+   * This is how a partition's new owner replays from its checkpoint.
+   */
+  readonly read: <A, E, R>(
+    topic: Topic<A>,
+    subject: string,
+    fromSequence: number,
+    maxBatch: number,
+    handle: (batch: ReadonlyArray<Sequenced<A>>) => Effect.Effect<void, E, R>
+  ) => Effect.Effect<ReaderStats, BusError, R | Scope.Scope>
 }
 
 export class EventBus extends Context.Tag("corvus/EventBus")<EventBus, EventBusShape>() {}

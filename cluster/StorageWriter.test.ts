@@ -89,7 +89,8 @@ describe("StorageWriter", () => {
           const running = yield* Effect.forkDaemon(Effect.exit(handle(batch)).pipe(Effect.tap((exit) => Effect.sync(() => handlerExits.push(exit)))))
           yield* Effect.addFinalizer(() => Fiber.await(running))
           return stats
-        })
+        }),
+      read: () => Effect.dieMessage("the storage writer only consumes")
     })
     return Effect.gen(function* () {
       const scope = yield* Scope.make()

@@ -1,8 +1,16 @@
 // The in-process bus for single-node mode and unit tests: per-stream logs with durable cursors,
-// de-duplication by record id, at-least-once delivery and redelivery after a handler failure.
-// Records pass as values, never encoded: one process needs no wire format.
+// de-duplication by record id, at-least-once delivery and redelivery after a handler failure,
+// and readers by sequence. Records pass as values, never encoded: one process needs no wire format.
 import { Deferred, Effect, Exit, Layer } from "effect"
-import { EventBus, type ConsumerSpec, type ConsumerStats, type EventBusShape, type Topic } from "../EventBus.ts"
+import {
+  EventBus,
+  type ConsumerSpec,
+  type ConsumerStats,
+  type EventBusShape,
+  type ReaderStats,
+  type Sequenced,
+  type Topic
+} from "../EventBus.ts"
 import { subjectMatches } from "./SubjectMatch.ts"
 
 interface Entry {
@@ -12,18 +20,27 @@ interface Entry {
 
 /** How many record ids a stream remembers for de-duplication. */
 const DuplicateWindow = 100_000
-/** Acknowledged entries are dropped once this many sit before every cursor. */
+/** Acknowledged entries are dropped once this many sit before every cursor and reader. */
 const TrimThreshold = 10_000
+/** How long a reader waits before handing a failed batch to its handler again. */
+const ReadRetryPause = "200 millis"
+
+/** Where a live reader is: the first sequence its handler has not yet taken. */
+interface ReaderPosition {
+  next: number
+}
 
 class MemoryStream {
-  /** Sequence of entries[0]. */
-  base = 0
+  /** Sequence of entries[0]; sequences start at 1, as in JetStream. */
+  base = 1
   entries: Array<Entry> = []
   readonly recentIds = new Set<string>()
   /** Ring of the last DuplicateWindow ids, oldest at `recentNext` once full. */
   readonly recentRing: Array<string | undefined> = new Array(DuplicateWindow)
   recentNext = 0
   readonly cursors = new Map<string, number>()
+  /** Live readers hold back trimming like cursors do, but only while their scope lives. */
+  readonly readers = new Set<ReaderPosition>()
   signal = Deferred.unsafeMake<void>(undefined as never)
 
   append(subject: string, id: string, record: unknown): void {
@@ -54,10 +71,23 @@ class MemoryStream {
     return { records, next: seq }
   }
 
+  /** Like `read` for one subject filter, with each record's sequence. */
+  readSequenced(cursor: number, filter: string, max: number): { batch: Array<Sequenced<unknown>>; next: number } {
+    const batch: Array<Sequenced<unknown>> = []
+    let seq = Math.max(cursor, this.base)
+    const end = this.base + this.entries.length
+    for (; seq < end && batch.length < max; seq++) {
+      const entry = this.entries[seq - this.base]!
+      if (subjectMatches(filter, entry.subject)) batch.push({ sequence: seq, record: entry.record })
+    }
+    return { batch, next: seq }
+  }
+
   acknowledge(durable: string, next: number): void {
     this.cursors.set(durable, next)
     let lowest = Number.POSITIVE_INFINITY
     for (const cursor of this.cursors.values()) lowest = Math.min(lowest, cursor)
+    for (const reader of this.readers) lowest = Math.min(lowest, reader.next)
     if (lowest - this.base >= TrimThreshold) {
       this.entries = this.entries.slice(lowest - this.base)
       this.base = lowest
@@ -120,7 +150,54 @@ export const make = Effect.sync((): EventBusShape => {
       return stats
     })
 
-  return { publish, consume }
+  const read = <A, E, R>(
+    topic: Topic<A>,
+    subject: string,
+    fromSequence: number,
+    maxBatch: number,
+    handle: (batch: ReadonlyArray<Sequenced<A>>) => Effect.Effect<void, E, R>
+  ) =>
+    Effect.gen(function* () {
+      if (!Number.isInteger(fromSequence) || fromSequence < 1 || !Number.isInteger(maxBatch) || maxBatch < 1) {
+        return yield* Effect.dieMessage(`read of ${topic.stream} needs fromSequence >= 1 and maxBatch >= 1, got ${fromSequence} and ${maxBatch}`)
+      }
+      const stream = streamOf(topic.stream)
+      const stats: ReaderStats = { delivered: 0, malformed: 0, handlerFailures: 0, lastSequence: 0 }
+      const position: ReaderPosition = { next: fromSequence }
+      yield* Effect.acquireRelease(
+        Effect.sync(() => stream.readers.add(position)),
+        () => Effect.sync(() => stream.readers.delete(position))
+      )
+      const loop = Effect.gen(function* () {
+        while (true) {
+          const signal = stream.signal
+          const { batch, next } = stream.readSequenced(position.next, subject, maxBatch)
+          if (batch.length === 0) {
+            if (next !== position.next) position.next = next
+            else yield* Deferred.await(signal)
+            continue
+          }
+          const records = batch as Array<Sequenced<A>>
+          while (true) {
+            stats.delivered += records.length
+            // Like the JetStream reader, closing the scope waits for the batch in hand; only the
+            // waits between batches and retries are interrupted.
+            const exit = yield* Effect.exit(Effect.uninterruptible(handle(records)))
+            if (Exit.isSuccess(exit)) break
+            stats.handlerFailures++
+            yield* Effect.logWarning(`reader of ${subject}: handler failed; batch will be handed again`, exit.cause)
+            yield* Effect.sleep(ReadRetryPause)
+          }
+          // The position moves only after success, so the entries of a failing batch stay retained.
+          position.next = next
+          stats.lastSequence = records[records.length - 1]!.sequence
+        }
+      })
+      yield* Effect.forkScoped(loop)
+      return stats
+    })
+
+  return { publish, consume, read }
 })
 
 /** The embedded bus as a layer. */

@@ -1,9 +1,19 @@
-// The event bus on NATS JetStream: file-backed replicated streams, msg-id de-duplication and
-// durable pull consumers acknowledged only after the handler succeeded.
+// The event bus on NATS JetStream: file-backed replicated streams, msg-id de-duplication, durable
+// pull consumers acknowledged only after the handler succeeded, and ordered consumers for readers.
+import { setTimeout as sleep } from "node:timers/promises"
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, StorageType, type JsMsg } from "@nats-io/jetstream"
 import { connect, type NatsConnection } from "@nats-io/transport-node"
 import { Context, Effect, Exit, Layer, Runtime, Schedule } from "effect"
-import { BusError, EventBus, type ConsumerSpec, type ConsumerStats, type EventBusShape, type Topic } from "../EventBus.ts"
+import {
+  BusError,
+  EventBus,
+  type ConsumerSpec,
+  type ConsumerStats,
+  type EventBusShape,
+  type ReaderStats,
+  type Sequenced,
+  type Topic
+} from "../EventBus.ts"
 
 /** Where the NATS cluster is and how streams are replicated. */
 export interface NatsConfig {
@@ -39,6 +49,37 @@ export const layerConnection = (config: NatsConfig): Layer.Layer<NatsConnectionT
   )
 
 const retryTransient = Schedule.exponential("100 millis").pipe(Schedule.compose(Schedule.recurs(6)))
+/** How long a reader waits before handing a failed batch to its handler again. */
+const ReadRetryPauseMillis = 200
+
+const NothingBuffered = Symbol("NothingBuffered")
+const afterBufferedMessages = () => new Promise<typeof NothingBuffered>((resolve) => setImmediate(() => resolve(NothingBuffered)))
+
+/**
+ * Takes messages in batches of whatever has already arrived, up to `maxBatch`; undefined once the
+ * messages end. A read that would wait is carried over as the start of the next batch (the
+ * iterator's pending count is not exact enough to decide that up front).
+ */
+const batchesOf = (messages: AsyncIterable<JsMsg>, maxBatch: number) => {
+  const iterator = messages[Symbol.asyncIterator]()
+  let carried: Promise<IteratorResult<JsMsg>> | undefined
+  return async (): Promise<Array<JsMsg> | undefined> => {
+    const first = await (carried ?? iterator.next())
+    carried = undefined
+    if (first.done === true) return undefined
+    const batch: Array<JsMsg> = [first.value]
+    while (batch.length < maxBatch) {
+      const next = iterator.next()
+      const arrived = await Promise.race([next, afterBufferedMessages()])
+      if (arrived === NothingBuffered || arrived.done === true) {
+        carried = next
+        break
+      }
+      batch.push(arrived.value)
+    }
+    return batch
+  }
+}
 
 /** Builds the JetStream bus over an open connection. */
 export const make = (config: NatsConfig) =>
@@ -122,32 +163,12 @@ export const make = (config: NatsConfig) =>
         const runtime = yield* Effect.runtime<R>()
         const runHandler = Runtime.runPromiseExit(runtime)
 
-        // The pull loop is plain async code: a batch is whatever has already arrived, up to
-        // maxBatch. A read that would wait is carried over as the start of the next batch
-        // (the iterator's pending count is not exact enough to decide that up front).
-        const NothingBuffered = Symbol("NothingBuffered")
-        const afterBufferedMessages = () => new Promise<typeof NothingBuffered>((resolve) => setImmediate(() => resolve(NothingBuffered)))
+        // The pull loop is plain async code, one Effect run per batch, not per message.
+        const nextBatch = batchesOf(messages, spec.maxBatch)
         const pump = async (): Promise<void> => {
-          const iterator = messages[Symbol.asyncIterator]()
-          let carried: Promise<IteratorResult<JsMsg>> | undefined
           while (true) {
-            const first = await (carried ?? iterator.next())
-            carried = undefined
-            if (first.done === true) return
-            const batch: Array<JsMsg> = [first.value]
-            while (batch.length < spec.maxBatch) {
-              const next = iterator.next()
-              const arrived = await Promise.race([next, afterBufferedMessages()])
-              if (arrived === NothingBuffered) {
-                carried = next
-                break
-              }
-              if (arrived.done === true) {
-                carried = next
-                break
-              }
-              batch.push(arrived.value)
-            }
+            const batch = await nextBatch()
+            if (batch === undefined) return
             stats.delivered += batch.length
             const records: Array<A> = []
             const accepted: Array<JsMsg> = []
@@ -185,7 +206,101 @@ export const make = (config: NatsConfig) =>
         return stats
       })
 
-    return { publish, consume } satisfies EventBusShape
+    const read = <A, E, R>(
+      topic: Topic<A>,
+      subject: string,
+      fromSequence: number,
+      maxBatch: number,
+      handle: (batch: ReadonlyArray<Sequenced<A>>) => Effect.Effect<void, E, R>
+    ) =>
+      Effect.gen(function* () {
+        if (!Number.isInteger(fromSequence) || fromSequence < 1 || !Number.isInteger(maxBatch) || maxBatch < 1) {
+          return yield* Effect.dieMessage(`read of ${topic.stream} needs fromSequence >= 1 and maxBatch >= 1, got ${fromSequence} and ${maxBatch}`)
+        }
+        yield* ensureStream(topic as Topic<unknown>)
+        // An ordered consumer: ephemeral, unacknowledged and in memory on one server. After a gap or
+        // missed heartbeats the client recreates it from the sequence after the last one it passed
+        // on, so the position survives the loss of that server without a durable of our own.
+        const consumer = yield* Effect.acquireRelease(
+          Effect.tryPromise({
+            try: () =>
+              client.consumers.get(topic.stream, {
+                filter_subjects: subject,
+                deliver_policy: DeliverPolicy.StartSequence,
+                opt_start_seq: fromSequence
+              }),
+            catch: (cause) => new BusError({ message: `cannot read ${subject} of ${topic.stream} from ${fromSequence}`, cause })
+          }).pipe(Effect.retry(retryTransient)),
+          // Left alone, the server would drop it only after its inactivity threshold.
+          (consumer) => Effect.promise(() => consumer.delete().catch(() => false))
+        )
+        // The consumer is created through the meta leader and runs on a server of its own: a pull
+        // sent before that server's interest reached ours gets "no responders", and the client only
+        // pulls again after two missed heartbeats (30 s). An info answered by the consumer's leader
+        // comes after that interest.
+        yield* Effect.tryPromise({
+          try: () => consumer.info(),
+          catch: (cause) => new BusError({ message: `reader of ${subject} on ${topic.stream} did not start`, cause })
+        }).pipe(Effect.retry(retryTransient))
+        const messages = yield* Effect.tryPromise({
+          try: () => consumer.consume({ max_messages: maxBatch * 2 }),
+          catch: (cause) => new BusError({ message: `cannot read ${subject} of ${topic.stream}`, cause })
+        })
+        const stats: ReaderStats = { delivered: 0, malformed: 0, handlerFailures: 0, lastSequence: 0 }
+        const runtime = yield* Effect.runtime<R>()
+        const runHandler = Runtime.runPromiseExit(runtime)
+        const stopping = new AbortController()
+
+        const nextBatch = batchesOf(messages, maxBatch)
+        const pump = async (): Promise<void> => {
+          while (true) {
+            const batch = await nextBatch()
+            if (batch === undefined) return
+            // Closing leaves already buffered messages ahead of the end of the iterator: they are
+            // drained without delivery so that nothing reaches the handler after the close.
+            if (stopping.signal.aborted) continue
+            const records: Array<Sequenced<A>> = []
+            const malformed: Array<number> = []
+            for (const message of batch) {
+              try {
+                records.push({ sequence: message.seq, record: topic.decode(message.data) })
+              } catch {
+                // Malformed data can never succeed: skipping it is the only way forward.
+                malformed.push(message.seq)
+              }
+            }
+            if (malformed.length > 0) {
+              stats.malformed += malformed.length
+              await runHandler(Effect.logWarning(`reader of ${subject}: skipped malformed records`, malformed) as Effect.Effect<void, never, R>)
+            }
+            if (records.length === 0) continue
+            while (!stopping.signal.aborted) {
+              stats.delivered += records.length
+              const exit = await runHandler(handle(records))
+              if (Exit.isSuccess(exit)) {
+                stats.lastSequence = records[records.length - 1]!.sequence
+                break
+              }
+              stats.handlerFailures++
+              await runHandler(Effect.logWarning(`reader of ${subject}: handler failed; batch will be handed again`, exit.cause) as Effect.Effect<void, never, R>)
+              await sleep(ReadRetryPauseMillis, undefined, { signal: stopping.signal }).catch(() => undefined)
+            }
+          }
+        }
+        const pumping = pump().catch((cause) => runHandler(Effect.logError(`reader of ${subject} stopped`, cause) as Effect.Effect<void, never, R>))
+        // Closing the scope waits for the batch in hand and cuts short a pause before a retry; the
+        // pump ends with the iterator, which the close ends.
+        yield* Effect.addFinalizer(() =>
+          Effect.promise(async () => {
+            stopping.abort()
+            void messages.close().catch(() => undefined)
+            await pumping
+          })
+        )
+        return stats
+      })
+
+    return { publish, consume, read } satisfies EventBusShape
   })
 
 /** The JetStream bus with its own connection. */

@@ -1,0 +1,121 @@
+// One correlator partition on the node that holds its lease (DESIGN "Distribution"): it loads
+// the partition's checkpoint, replays the partition's matches from the next stream sequence,
+// drives the engine with the routers' stream time, publishes correlation events fenced by its
+// lease epoch, and checkpoints on a schedule and on demand (handoff). A checkpoint refused for a
+// newer epoch means the lease moved on: the actor stops applying and says so.
+import { Clock, Deferred, Duration, Effect, Option, Schedule } from "effect"
+import { CorrelatorEngine } from "../actors/CorrelatorEngine.ts"
+import type { CorrelatorSpec } from "../model/Rule.ts"
+import { CheckpointStore, type CheckpointStoreError, type StaleEpoch } from "../storage/CheckpointStore.ts"
+import { EventBus, type Sequenced } from "./EventBus.ts"
+import { Topics, type CorrelationRecord, type PartitionMatch } from "./Topics.ts"
+
+export interface PartitionActorOptions {
+  readonly spec: CorrelatorSpec
+  readonly partition: number
+  readonly partitions: number
+  /** The lease epoch this owner holds the partition under. */
+  readonly epoch: number
+  /** A checkpoint after this many applied matches, or this long after the last one if anything moved. */
+  readonly checkpointEvery: { readonly matches: number; readonly interval: Duration.DurationInput }
+  readonly maxBatch?: number
+}
+
+/** Progress of a running partition actor. */
+export interface PartitionActorStats {
+  /** Matches (events and clock marks) applied. */
+  applied: number
+  correlations: number
+  /** The stream sequence the engine's state covers; 0 before any. */
+  lastSequence: number
+  /** Where the checkpoint it loaded left off; replay started after it. */
+  restoredSequence: number
+  checkpoints: number
+  checkpointSequence: number
+}
+
+export interface PartitionActor {
+  readonly stats: PartitionActorStats
+  /** The partition's engine: for inspecting a group's state by key. */
+  readonly engine: CorrelatorEngine
+  /** Saves a checkpoint of everything applied so far (a handoff calls it before releasing the lease). */
+  readonly checkpoint: Effect.Effect<void, StaleEpoch | CheckpointStoreError>
+  /** Completes when a checkpoint was refused for a newer epoch: the lease is someone else's. */
+  readonly superseded: Deferred.Deferred<StaleEpoch>
+}
+
+/** Runs the partition for the scope's lifetime. */
+export const run = (options: PartitionActorOptions) =>
+  Effect.gen(function* () {
+    const bus = yield* EventBus
+    const topics = yield* Topics
+    const checkpoints = yield* CheckpointStore
+    const { spec, partition, epoch } = options
+    const slice = { index: partition, count: options.partitions }
+    const loaded = yield* checkpoints.load(spec.id, partition)
+    const engine = Option.isSome(loaded) ? CorrelatorEngine.restore(spec, loaded.value.snapshot, { partition: slice }) : new CorrelatorEngine(spec, { partition: slice })
+    const restoredSequence = Option.isSome(loaded) ? loaded.value.sequence : 0
+    const stats: PartitionActorStats = {
+      applied: 0,
+      correlations: 0,
+      lastSequence: restoredSequence,
+      restoredSequence,
+      checkpoints: 0,
+      checkpointSequence: restoredSequence
+    }
+    const superseded = yield* Deferred.make<StaleEpoch>()
+    // A checkpoint must see the engine, the published output and lastSequence agree: applying a
+    // batch and taking a snapshot never interleave.
+    const permit = yield* Effect.makeSemaphore(1)
+    const fence = { partition, epoch }
+
+    // What the engine has applied, and the output of it not yet published: a retried batch (the
+    // bus failed to take the output) is not applied twice, only published again.
+    let engineSequence = restoredSequence
+    let pending: Array<CorrelationRecord> = []
+
+    const save = Effect.gen(function* () {
+      // Only a state whose output is all published may be saved; and an unchanged one need not be.
+      if (pending.length > 0 || engineSequence !== stats.lastSequence) return
+      if (stats.lastSequence === stats.checkpointSequence && stats.checkpoints > 0) return
+      const savedAt = yield* Clock.currentTimeMillis
+      const sequence = stats.lastSequence
+      yield* checkpoints.save({ correlatorId: spec.id, partition, epoch, sequence, savedAt, snapshot: engine.snapshot() })
+      stats.checkpoints++
+      stats.checkpointSequence = sequence
+    }).pipe(Effect.tapError((error) => (error._tag === "StaleEpoch" ? Deferred.succeed(superseded, error) : Effect.void)))
+    const checkpoint = permit.withPermits(1)(save)
+
+    const apply = (batch: ReadonlyArray<Sequenced<PartitionMatch>>) =>
+      permit.withPermits(1)(
+        Effect.gen(function* () {
+          // Superseded: the successor replays these; applying them here would only race it.
+          if (yield* Deferred.isDone(superseded)) return
+          for (const { sequence, record } of batch) {
+            if (sequence <= engineSequence) continue
+            if (record.streamTime !== null) for (const correlation of engine.tick(record.streamTime).correlations) pending.push({ ...correlation, fence })
+            if (record.event !== undefined) for (const correlation of engine.processBatch([record.event]).correlations) pending.push({ ...correlation, fence })
+            engineSequence = sequence
+            stats.applied++
+          }
+          // Published before the position moves: a checkpoint never covers unpublished output.
+          yield* bus.publish(topics.correlations, pending)
+          stats.correlations += pending.length
+          pending = []
+          stats.lastSequence = engineSequence
+          if (stats.lastSequence - stats.checkpointSequence >= options.checkpointEvery.matches) {
+            // A failed checkpoint costs replay time later, never this batch.
+            yield* save.pipe(Effect.catchTag("CheckpointStoreError", (error) => Effect.logWarning(`partition ${spec.id}/${partition}: checkpoint failed`, error)))
+          }
+        })
+      )
+
+    yield* bus.read(topics.matches, topics.matchSubject(spec.id, partition), restoredSequence + 1, options.maxBatch ?? 500, apply)
+    yield* checkpoint.pipe(
+      Effect.catchAll((error) => Effect.logWarning(`partition ${spec.id}/${partition}: scheduled checkpoint failed`, error)),
+      Effect.repeat(Schedule.spaced(options.checkpointEvery.interval)),
+      Effect.delay(options.checkpointEvery.interval),
+      Effect.forkScoped
+    )
+    return { stats, engine, checkpoint, superseded } satisfies PartitionActor
+  })

@@ -1,0 +1,152 @@
+// Which correlator partitions this node runs (DESIGN "Distribution"): it joins the membership,
+// and on a short schedule reconciles what it holds with the rendezvous target over the live,
+// non-draining members: it leases and starts the partitions that are its own, renews what it
+// holds, hands over (checkpoint, stop, release) what belongs elsewhere now, and drops at once a
+// partition whose lease it lost. Closing its scope hands everything over (a graceful stop).
+import { Clock, Deferred, Duration, Effect, Exit, Schedule, Scope } from "effect"
+import type { CorrelatorId } from "../model/Ids.ts"
+import type { CorrelatorSpec } from "../model/Rule.ts"
+import { Membership } from "./ownership/Membership.ts"
+import { partitionKey } from "./ownership/OwnershipNames.ts"
+import { PartitionLeases, type Lease } from "./ownership/PartitionLeases.ts"
+import { ownerOf } from "./ownership/Rendezvous.ts"
+import * as PartitionActor from "./PartitionActor.ts"
+
+export interface SupervisedCorrelator {
+  readonly spec: CorrelatorSpec
+  /** Its partition count (1 for a correlator that cannot be split). */
+  readonly partitions: number
+}
+
+export interface SupervisorOptions {
+  readonly nodeId: string
+  /** Where this node's control plane answers, for the others. */
+  readonly address: string
+  readonly correlators: ReadonlyArray<SupervisedCorrelator>
+  readonly reconcileEvery: Duration.DurationInput
+  readonly checkpointEvery: PartitionActor.PartitionActorOptions["checkpointEvery"]
+}
+
+/** A partition this node holds. */
+export interface HeldPartition {
+  readonly correlatorId: CorrelatorId
+  readonly partition: number
+  lease: Lease
+  readonly actor: PartitionActor.PartitionActor
+  readonly scope: Scope.CloseableScope
+}
+
+export interface SupervisorStats {
+  acquired: number
+  handedOver: number
+  lost: number
+}
+
+export interface Supervisor {
+  /** The partitions held now, keyed `correlator/partition`. */
+  readonly held: ReadonlyMap<string, HeldPartition>
+  readonly stats: SupervisorStats
+  /** Marks the node draining, hands every partition over and completes when none is held. */
+  readonly drain: Effect.Effect<void>
+}
+
+const keyOf = (correlatorId: CorrelatorId, partition: number) => `${correlatorId}/${partition}`
+
+/** Starts the supervisor for the scope's lifetime. */
+export const start = (options: SupervisorOptions) =>
+  Effect.gen(function* () {
+    const membership = yield* Membership
+    const leases = yield* PartitionLeases
+    const context = yield* Effect.context<Effect.Effect.Context<ReturnType<typeof PartitionActor.run>>>()
+    const held = new Map<string, HeldPartition>()
+    const stats: SupervisorStats = { acquired: 0, handedOver: 0, lost: 0 }
+    let draining = false
+    const ttlMillis = Duration.toMillis(leases.ttl)
+    const permit = yield* Effect.makeSemaphore(1)
+
+    const stop = (entry: HeldPartition) =>
+      Effect.gen(function* () {
+        held.delete(keyOf(entry.correlatorId, entry.partition))
+        yield* Scope.close(entry.scope, Exit.void)
+      })
+
+    // A handover checkpoints first, so the next owner replays only what came after.
+    const handOver = (entry: HeldPartition) =>
+      Effect.gen(function* () {
+        yield* entry.actor.checkpoint.pipe(Effect.catchAll((error) => Effect.logWarning(`partition ${entry.correlatorId}/${entry.partition}: handover checkpoint failed`, error)))
+        yield* stop(entry)
+        yield* leases.release(entry.lease).pipe(Effect.catchAll((error) => Effect.logWarning("lease release failed; it expires instead", error)))
+        stats.handedOver++
+      })
+
+    const acquire = (supervised: SupervisedCorrelator, partition: number) =>
+      Effect.gen(function* () {
+        const lease = yield* leases.acquire(supervised.spec.id, partition, options.nodeId)
+        if (lease === undefined) return
+        const scope = yield* Scope.make()
+        const actor = yield* PartitionActor.run({
+          spec: supervised.spec,
+          partition,
+          partitions: supervised.partitions,
+          epoch: lease.epoch,
+          checkpointEvery: options.checkpointEvery
+        }).pipe(
+          Scope.extend(scope),
+          Effect.provide(context),
+          Effect.tapErrorCause(() => Scope.close(scope, Exit.void).pipe(Effect.zipRight(leases.release(lease)), Effect.ignore))
+        )
+        held.set(keyOf(supervised.spec.id, partition), { correlatorId: supervised.spec.id, partition, lease, actor, scope })
+        stats.acquired++
+      })
+
+    const reconcile = permit.withPermits(1)(
+      Effect.gen(function* () {
+        const members = (yield* membership.members).filter((member) => !member.draining && !(draining && member.nodeId === options.nodeId)).map((member) => member.nodeId)
+        const now = yield* Clock.currentTimeMillis
+        for (const supervised of options.correlators) {
+          for (let partition = 0; partition < supervised.partitions; partition++) {
+            const target = ownerOf(partitionKey(supervised.spec.id, partition), members)
+            const entry = held.get(keyOf(supervised.spec.id, partition))
+            if (entry === undefined) {
+              if (target === options.nodeId) yield* acquire(supervised, partition).pipe(Effect.catchAll((error) => Effect.logWarning("lease acquisition failed", error)))
+              continue
+            }
+            if (yield* Deferred.isDone(entry.actor.superseded)) {
+              stats.lost++
+              yield* stop(entry)
+              continue
+            }
+            if (target !== options.nodeId) {
+              yield* handOver(entry)
+              continue
+            }
+            // Renewed once a third of the lease has passed, well before it could expire.
+            if (entry.lease.expiresAt - now < (2 * ttlMillis) / 3) {
+              const renewed = yield* leases.renew(entry.lease).pipe(Effect.either)
+              if (renewed._tag === "Right") entry.lease = renewed.right
+              else if (renewed.left._tag === "LeaseLost") {
+                // Someone else may already run it: stop without a checkpoint (it would be refused anyway).
+                stats.lost++
+                yield* stop(entry)
+              } else yield* Effect.logWarning("lease renewal failed; retried on the next round", renewed.left)
+            }
+          }
+        }
+      })
+    )
+
+    yield* membership.join({ nodeId: options.nodeId, address: options.address, startedAt: Date.now(), draining: false })
+    yield* reconcile.pipe(
+      Effect.catchAll((error) => Effect.logWarning("partition reconciliation failed; retried on the next round", error)),
+      Effect.repeat(Schedule.spaced(options.reconcileEvery)),
+      Effect.forkScoped
+    )
+    const drain = Effect.gen(function* () {
+      draining = true
+      yield* membership.setDraining(true).pipe(Effect.ignore)
+      yield* permit.withPermits(1)(Effect.forEach([...held.values()], handOver, { discard: true }))
+    })
+    // A graceful stop drains (nothing is taken any more) before the membership entry goes.
+    yield* Effect.addFinalizer(() => drain)
+    return { held, stats, drain } satisfies Supervisor
+  })

@@ -15,7 +15,9 @@ import { EventStore } from "../storage/EventStore.ts"
 import * as AlertService from "./AlertService.ts"
 import * as ControlServer from "./control/ControlServer.ts"
 import type { NodeMode } from "./control/NodeStatus.ts"
-import * as CorrelatorRunner from "./CorrelatorRunner.ts"
+import { unpartitionableReason } from "../actors/Partitioning.ts"
+import * as CorrelatorRouter from "./CorrelatorRouter.ts"
+import * as PartitionSupervisor from "./PartitionSupervisor.ts"
 import { EventBus } from "./EventBus.ts"
 import * as RetentionSweeper from "./RetentionSweeper.ts"
 import * as StorageWriter from "./StorageWriter.ts"
@@ -31,6 +33,8 @@ export interface NodeOptions {
   readonly controlPort: number
   readonly tokens: TokenRegistry
   readonly version: string
+  /** Partitions of each correlator that can be split. */
+  readonly partitions: number
   /** Where the installation's CA and the node's certificate live (TLS connectors); created on first use. */
   readonly caDir?: string
 }
@@ -71,7 +75,16 @@ export const run = (deployment: Deployment, options: NodeOptions) =>
     const storage = yield* StorageWriter.start
     yield* RetentionSweeper.start(deployment.tenants)
     const alerts = yield* AlertService.start
-    const correlators = yield* Effect.forEach(deployment.correlators, (spec) => CorrelatorRunner.start(spec))
+    // Each correlator: a router on every node, and its partitions wherever the leases put them.
+    const supervised = deployment.correlators.map((spec) => ({ spec, partitions: unpartitionableReason(spec) === undefined ? options.partitions : 1 }))
+    for (const { spec, partitions } of supervised) yield* CorrelatorRouter.start(spec, { partitions, markInterval: "1 second" })
+    const supervisor = yield* PartitionSupervisor.start({
+      nodeId: options.nodeId,
+      address: `${options.host}:${options.controlPort}`,
+      correlators: supervised,
+      reconcileEvery: "500 millis",
+      checkpointEvery: { matches: 10_000, interval: "5 seconds" }
+    })
 
     const collectorPorts = new Map<CollectorId, number>()
     const collectors = yield* Effect.forEach(deployment.collectors, (spec) =>
@@ -110,12 +123,11 @@ export const run = (deployment: Deployment, options: NodeOptions) =>
           }
         })),
         partitions: Effect.sync(() =>
-          correlators.map((running) => ({
-            correlatorId: running.engine.spec.id,
-            partition: 0,
+          [...supervisor.held.values()].map((held) => ({
+            correlatorId: held.correlatorId,
+            partition: held.partition,
             ownerNode: options.nodeId,
-            // Until partitions exist, the count of acknowledged events stands for the position.
-            streamSequence: running.stats.acknowledged
+            streamSequence: held.actor.stats.lastSequence
           }))
         )
       }

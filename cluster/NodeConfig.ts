@@ -27,6 +27,8 @@ export interface NodeConfig {
   readonly cassandraDataCenter: string
   readonly cassandraKeyspace: string
   readonly cassandraReplication: number
+  /** Partitions of each correlator that can be split (a cluster spreads them over its nodes). */
+  readonly partitions: number
 }
 
 const list = (name: string, fallback: string) =>
@@ -53,5 +55,6 @@ export const NodeConfig: Config.Config<NodeConfig> = Config.all({
   cassandraContactPoints: list("CORVUS_CASSANDRA_CONTACT_POINTS", "127.0.0.1:19042"),
   cassandraDataCenter: Config.string("CORVUS_CASSANDRA_DC").pipe(Config.withDefault("datacenter1")),
   cassandraKeyspace: Config.string("CORVUS_CASSANDRA_KEYSPACE").pipe(Config.withDefault("corvus")),
-  cassandraReplication: Config.integer("CORVUS_CASSANDRA_RF").pipe(Config.withDefault(1))
+  cassandraReplication: Config.integer("CORVUS_CASSANDRA_RF").pipe(Config.withDefault(1)),
+  partitions: Config.integer("CORVUS_PARTITIONS").pipe(Config.withDefault(16), Config.validate({ message: "CORVUS_PARTITIONS must be 1 to 1024", validation: (value) => value >= 1 && value <= 1024 }))
 })

@@ -57,6 +57,7 @@ const program = Effect.gen(function* () {
       controlPort: config.controlPort,
       tokens,
       version,
+      partitions: config.partitions,
       caDir: join(config.dataDir, "ca")
     })
     if (config.demo && config.deploymentFile === undefined) {

@@ -45,6 +45,6 @@ export interface PartitionInfo {
  */
 export interface NodeStatus {
   readonly nodeInfo: Effect.Effect<NodeInfo>;
-  // Until partition leases exist a node holds every partition of its own correlators.
+  /** The correlator partitions this node holds a lease for now. */
   readonly partitions: Effect.Effect<ReadonlyArray<PartitionInfo>>;
 }

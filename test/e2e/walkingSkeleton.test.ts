@@ -13,14 +13,18 @@ import { TokenRegistry } from "../../gateway/TokenRegistry.ts"
 import { Deployment } from "../../model/Deployment.ts"
 import { TenantId } from "../../model/Ids.ts"
 import { apiGet, apiPost } from "../support/api.ts"
-import { cassandraConfig, cassandraStores, natsBus } from "../support/clusterLayers.ts"
+import { cassandraConfig, cassandraStores, natsBus, natsOwnership } from "../support/clusterLayers.ts"
 import { eventually } from "../support/eventually.ts"
+import { deleteBucketsWithPrefix } from "../support/kvCleanup.ts"
 import { deleteStreams } from "../support/natsCleanup.ts"
 import { sendLines } from "../support/sendLines.ts"
 import { uniqueSuffix } from "../support/testIds.ts"
 
 const clusterName = `e2e${uniqueSuffix()}`
-afterAll(() => deleteStreams(`CORVUS_${clusterName.toUpperCase()}_`))
+afterAll(async () => {
+  await deleteStreams(`CORVUS_${clusterName.toUpperCase()}_`)
+  await deleteBucketsWithPrefix(`CORVUS_${clusterName.toUpperCase()}_`)
+})
 
 const T = "acme"
 const C = "soc_owner"
@@ -82,7 +86,7 @@ describe("walking skeleton on NATS JetStream and Cassandra", () => {
     "one event path: collector (tenant T) -> JetStream -> Cassandra -> correlator (tenant C) -> alert of C -> REST",
     () => {
       const keyspaceConfig = cassandraConfig()
-      const layers = Layer.mergeAll(natsBus(), cassandraStores(keyspaceConfig), Topics.layer(clusterName))
+      const layers = Layer.mergeAll(natsBus(), cassandraStores(keyspaceConfig), natsOwnership(clusterName), Topics.layer(clusterName))
       const tokens = new TokenRegistry()
       tokens.add("admin-token", principal("admin", ["main", T, C]))
       tokens.add("acme-token", principal("acme-analyst", [T]))
@@ -97,7 +101,8 @@ describe("walking skeleton on NATS JetStream and Cassandra", () => {
           consolePort: 0,
           controlPort: 0,
           tokens,
-          version: "test"
+          version: "test",
+          partitions: 4
         })
         const collectorPort = node.collectorPorts.get(deployment.collectors[0]!.id)!
         const now = Date.now()

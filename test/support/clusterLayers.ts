@@ -4,7 +4,10 @@ import cassandra from "cassandra-driver"
 import { Effect, Layer } from "effect"
 import { inject } from "vitest"
 import * as NatsEventBus from "../../cluster/bus/NatsEventBus.ts"
+import * as Membership from "../../cluster/ownership/Membership.ts"
+import * as PartitionLeases from "../../cluster/ownership/PartitionLeases.ts"
 import * as CassandraAlertStore from "../../storage/cassandra/CassandraAlertStore.ts"
+import * as CassandraCheckpointStore from "../../storage/cassandra/CassandraCheckpointStore.ts"
 import * as CassandraClient from "../../storage/cassandra/CassandraClient.ts"
 import * as CassandraEventStore from "../../storage/cassandra/CassandraEventStore.ts"
 import { uniqueSuffix } from "./testIds.ts"
@@ -38,4 +41,8 @@ const dropKeyspace = (config: CassandraClient.CassandraConfig) =>
 export const cassandraSession = (config = cassandraConfig()) => Layer.merge(CassandraClient.layer(config), dropKeyspace(config))
 
 export const cassandraStores = (config = cassandraConfig()) =>
-  Layer.merge(CassandraEventStore.layer, CassandraAlertStore.layer).pipe(Layer.provide(cassandraSession(config)))
+  Layer.mergeAll(CassandraEventStore.layer, CassandraAlertStore.layer, CassandraCheckpointStore.layer).pipe(Layer.provide(cassandraSession(config)))
+
+/** Membership and partition leases of cluster `clusterName` on the test NATS (KV buckets named after it). */
+export const natsOwnership = (clusterName: string) =>
+  Layer.merge(Membership.layer(natsConfig(), { clusterName }), PartitionLeases.layer(natsConfig(), { clusterName }))

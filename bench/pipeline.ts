@@ -48,7 +48,7 @@ const payload = (): Buffer => {
 
 const program = Effect.gen(function* () {
   const bytes = payload()
-  const node = yield* Node.run(deployment, { nodeId: "bench", mode, host: "127.0.0.1", apiPort: 0, consolePort: 0, controlPort: 0, tokens: new TokenRegistry(), version: "bench", partitions: 16 })
+  const node = yield* Node.run(deployment, { nodeId: "bench", mode, host: "127.0.0.1", apiPort: 0, consolePort: 0, controlPort: 0, tokens: new TokenRegistry(), version: "bench", partitions: Number(process.env.BENCH_PARTITIONS ?? 16) })
   const client = yield* ControlClient.make(node.controlAddress)
   const port = node.collectorPorts.get(deployment.collectors[0]!.id)!
   const started = performance.now()

@@ -82,7 +82,9 @@ const program = Effect.gen(function* () {
         .join("\n")
     )
     return yield* Effect.never
-  }).pipe(Effect.provide(layers))
+    // The node's own scope closes first (handing partitions over, draining consumers) while the
+    // bus and the stores it needs are still open.
+  }).pipe(Effect.scoped, Effect.provide(layers))
 })
 
 NodeRuntime.runMain(Effect.scoped(program))

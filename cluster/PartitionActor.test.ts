@@ -130,11 +130,11 @@ describe("PartitionActor", () => {
     Effect.scoped(
       Effect.gen(function* () {
         const seen = yield* collectCorrelations
-        const router = yield* CorrelatorRouter.start(spec, { partitions: 2, markInterval: "100 millis" })
+        const router = yield* CorrelatorRouter.start(spec, { partitions: 2, markInterval: "100 millis", epoch: 1, slot: 2, checkpointEvery: "1 second" })
         const actors = [yield* PartitionActor.run(options(0, 1)), yield* PartitionActor.run(options(1, 1))]
         for (let start = 0; start < events.length; start += 100) yield* publishEvents(events.slice(start, start + 100))
         // The last mark closes every window: it must follow every routed event.
-        yield* until(() => expect(router.acknowledged).toBe(events.length))
+        yield* until(() => expect(router.stats.read).toBe(events.length))
         const finalTime = events[events.length - 1]!.Timestamp + 120_000
         yield* finalMark(finalTime)
         const expected = expectedIds(finalTime)
@@ -152,7 +152,7 @@ describe("PartitionActor", () => {
     Effect.scoped(
       Effect.gen(function* () {
         const seen = yield* collectCorrelations
-        const router = yield* CorrelatorRouter.start(spec, { partitions: 2, markInterval: "100 millis" })
+        const router = yield* CorrelatorRouter.start(spec, { partitions: 2, markInterval: "100 millis", epoch: 1, slot: 2, checkpointEvery: "1 second" })
         yield* PartitionActor.run(options(1, 1))
         // Partition 0's first owner handles the first half, checkpoints and is stopped (handoff).
         const firstScope = yield* Scope.make()
@@ -171,7 +171,7 @@ describe("PartitionActor", () => {
         // The first owner was only paused: it goes on reading, and its next checkpoint (on the
         // schedule, once it has progress) is refused; from then on it applies nothing.
         yield* publishEvents(events.slice(300))
-        yield* until(() => expect(router.acknowledged).toBe(events.length))
+        yield* until(() => expect(router.stats.read).toBe(events.length))
         const refused = yield* Deferred.await(first.superseded).pipe(Effect.timeout("20 seconds"))
         expect(refused).toMatchObject({ _tag: "StaleEpoch", stored: 2, offered: 1 })
         const appliedWhenSuperseded = first.stats.applied

@@ -3,13 +3,20 @@
 // non-draining members: it leases and starts the partitions that are its own, renews what it
 // holds, hands over (checkpoint, stop, release) what belongs elsewhere now, and drops at once a
 // partition whose lease it lost. Closing its scope hands everything over (a graceful stop).
+// Each correlator's router is leased the same way, as slot `partitions` after its partitions:
+// one router at a time keeps the partitions' input in the events stream's order, which is what
+// makes a cluster's correlation events the same as one node's.
 import { Clock, Deferred, Duration, Effect, Exit, Schedule, Scope } from "effect"
 import type { CorrelatorId } from "../model/Ids.ts"
+import type { CheckpointStore, CheckpointStoreError, StaleEpoch } from "../storage/CheckpointStore.ts"
+import type { EventBus } from "./EventBus.ts"
+import type { Topics } from "./Topics.ts"
 import type { CorrelatorSpec } from "../model/Rule.ts"
 import { Membership } from "./ownership/Membership.ts"
 import { partitionKey } from "./ownership/OwnershipNames.ts"
 import { PartitionLeases, type Lease } from "./ownership/PartitionLeases.ts"
 import { ownerOf } from "./ownership/Rendezvous.ts"
+import * as CorrelatorRouter from "./CorrelatorRouter.ts"
 import * as PartitionActor from "./PartitionActor.ts"
 
 export interface SupervisedCorrelator {
@@ -25,16 +32,31 @@ export interface SupervisorOptions {
   readonly correlators: ReadonlyArray<SupervisedCorrelator>
   readonly reconcileEvery: Duration.DurationInput
   readonly checkpointEvery: PartitionActor.PartitionActorOptions["checkpointEvery"]
+  /** How often the router sends quiet partitions its stream time. */
+  readonly markInterval: Duration.DurationInput
+  /**
+   * Services that must run on exactly one node at a time (the alert service: two nodes extending
+   * one alert would lose each other's updates), leased like a partition under their name.
+   */
+  readonly singletons?: ReadonlyArray<{ readonly name: CorrelatorId; readonly start: Effect.Effect<unknown, unknown, Scope.Scope> }>
 }
 
-/** A partition this node holds. */
+/** A partition (or, at slot `partitions`, the router) this node holds. */
 export interface HeldPartition {
   readonly correlatorId: CorrelatorId
   readonly partition: number
   lease: Lease
-  readonly actor: PartitionActor.PartitionActor
+  /** The partition's actor; absent for the router slot. */
+  readonly actor: PartitionActor.PartitionActor | undefined
+  /** Saves the partition's (or router's) position, before a handover. */
+  readonly checkpoint: Effect.Effect<void, StaleEpoch | CheckpointStoreError>
+  /** Completes when a save was refused for a newer epoch. */
+  readonly superseded: Deferred.Deferred<StaleEpoch>
   readonly scope: Scope.CloseableScope
 }
+
+/** The lease slot of a correlator's router: the one after its partitions. */
+export const routerSlot = (supervised: SupervisedCorrelator): number => supervised.partitions
 
 export interface SupervisorStats {
   acquired: number
@@ -57,7 +79,7 @@ export const start = (options: SupervisorOptions) =>
   Effect.gen(function* () {
     const membership = yield* Membership
     const leases = yield* PartitionLeases
-    const context = yield* Effect.context<Effect.Effect.Context<ReturnType<typeof PartitionActor.run>>>()
+    const context = yield* Effect.context<EventBus | Topics | CheckpointStore>()
     const held = new Map<string, HeldPartition>()
     const stats: SupervisorStats = { acquired: 0, handedOver: 0, lost: 0 }
     let draining = false
@@ -73,7 +95,7 @@ export const start = (options: SupervisorOptions) =>
     // A handover checkpoints first, so the next owner replays only what came after.
     const handOver = (entry: HeldPartition) =>
       Effect.gen(function* () {
-        yield* entry.actor.checkpoint.pipe(Effect.catchAll((error) => Effect.logWarning(`partition ${entry.correlatorId}/${entry.partition}: handover checkpoint failed`, error)))
+        yield* entry.checkpoint.pipe(Effect.catchAll((error) => Effect.logWarning(`partition ${entry.correlatorId}/${entry.partition}: handover checkpoint failed`, error)))
         yield* stop(entry)
         yield* leases.release(entry.lease).pipe(Effect.catchAll((error) => Effect.logWarning("lease release failed; it expires instead", error)))
         stats.handedOver++
@@ -84,52 +106,81 @@ export const start = (options: SupervisorOptions) =>
         const lease = yield* leases.acquire(supervised.spec.id, partition, options.nodeId)
         if (lease === undefined) return
         const scope = yield* Scope.make()
-        const actor = yield* PartitionActor.run({
-          spec: supervised.spec,
-          partition,
-          partitions: supervised.partitions,
-          epoch: lease.epoch,
-          checkpointEvery: options.checkpointEvery
-        }).pipe(
+        const started: Effect.Effect<Pick<HeldPartition, "actor" | "checkpoint" | "superseded">, unknown, EventBus | Topics | CheckpointStore | Scope.Scope> =
+          partition === routerSlot(supervised)
+            ? CorrelatorRouter.start(supervised.spec, {
+                partitions: supervised.partitions,
+                markInterval: options.markInterval,
+                epoch: lease.epoch,
+                slot: partition,
+                checkpointEvery: options.checkpointEvery.interval
+              }).pipe(Effect.map((router) => ({ actor: undefined, checkpoint: router.checkpoint, superseded: router.superseded })))
+            : PartitionActor.run({
+                spec: supervised.spec,
+                partition,
+                partitions: supervised.partitions,
+                epoch: lease.epoch,
+                checkpointEvery: options.checkpointEvery
+              }).pipe(Effect.map((actor) => ({ actor, checkpoint: actor.checkpoint, superseded: actor.superseded })))
+        const running = yield* started.pipe(
           Scope.extend(scope),
           Effect.provide(context),
           Effect.tapErrorCause(() => Scope.close(scope, Exit.void).pipe(Effect.zipRight(leases.release(lease)), Effect.ignore))
         )
-        held.set(keyOf(supervised.spec.id, partition), { correlatorId: supervised.spec.id, partition, lease, actor, scope })
+        held.set(keyOf(supervised.spec.id, partition), { correlatorId: supervised.spec.id, partition, lease, scope, ...running })
         stats.acquired++
       })
+
+    const acquireSingleton = (name: CorrelatorId, startService: Effect.Effect<unknown, unknown, Scope.Scope>) =>
+      Effect.gen(function* () {
+        const lease = yield* leases.acquire(name, 0, options.nodeId)
+        if (lease === undefined) return
+        const scope = yield* Scope.make()
+        yield* startService.pipe(
+          Scope.extend(scope),
+          Effect.tapErrorCause(() => Scope.close(scope, Exit.void).pipe(Effect.zipRight(leases.release(lease)), Effect.ignore))
+        )
+        held.set(keyOf(name, 0), { correlatorId: name, partition: 0, lease, scope, actor: undefined, checkpoint: Effect.void, superseded: yield* Deferred.make<StaleEpoch>() })
+        stats.acquired++
+      })
+
+    // Every lease this node may hold: each correlator's partitions and router, then the singletons.
+    const slots = [
+      ...options.correlators.flatMap((supervised) =>
+        Array.from({ length: routerSlot(supervised) + 1 }, (_, partition) => ({ id: supervised.spec.id, partition, acquire: acquire(supervised, partition) }))
+      ),
+      ...(options.singletons ?? []).map((singleton) => ({ id: singleton.name, partition: 0, acquire: acquireSingleton(singleton.name, singleton.start) }))
+    ]
 
     const reconcile = permit.withPermits(1)(
       Effect.gen(function* () {
         const members = (yield* membership.members).filter((member) => !member.draining && !(draining && member.nodeId === options.nodeId)).map((member) => member.nodeId)
         const now = yield* Clock.currentTimeMillis
-        for (const supervised of options.correlators) {
-          for (let partition = 0; partition < supervised.partitions; partition++) {
-            const target = ownerOf(partitionKey(supervised.spec.id, partition), members)
-            const entry = held.get(keyOf(supervised.spec.id, partition))
-            if (entry === undefined) {
-              if (target === options.nodeId) yield* acquire(supervised, partition).pipe(Effect.catchAll((error) => Effect.logWarning("lease acquisition failed", error)))
-              continue
-            }
-            if (yield* Deferred.isDone(entry.actor.superseded)) {
+        for (const slot of slots) {
+          const target = ownerOf(partitionKey(slot.id, slot.partition), members)
+          const entry = held.get(keyOf(slot.id, slot.partition))
+          if (entry === undefined) {
+            if (target === options.nodeId) yield* slot.acquire.pipe(Effect.catchAll((error) => Effect.logWarning("lease acquisition failed", error)))
+            continue
+          }
+          if (yield* Deferred.isDone(entry.superseded)) {
+            stats.lost++
+            yield* stop(entry)
+            continue
+          }
+          if (target !== options.nodeId) {
+            yield* handOver(entry)
+            continue
+          }
+          // Renewed once a third of the lease has passed, well before it could expire.
+          if (entry.lease.expiresAt - now < (2 * ttlMillis) / 3) {
+            const renewed = yield* leases.renew(entry.lease).pipe(Effect.either)
+            if (renewed._tag === "Right") entry.lease = renewed.right
+            else if (renewed.left._tag === "LeaseLost") {
+              // Someone else may already run it: stop without a checkpoint (it would be refused anyway).
               stats.lost++
               yield* stop(entry)
-              continue
-            }
-            if (target !== options.nodeId) {
-              yield* handOver(entry)
-              continue
-            }
-            // Renewed once a third of the lease has passed, well before it could expire.
-            if (entry.lease.expiresAt - now < (2 * ttlMillis) / 3) {
-              const renewed = yield* leases.renew(entry.lease).pipe(Effect.either)
-              if (renewed._tag === "Right") entry.lease = renewed.right
-              else if (renewed.left._tag === "LeaseLost") {
-                // Someone else may already run it: stop without a checkpoint (it would be refused anyway).
-                stats.lost++
-                yield* stop(entry)
-              } else yield* Effect.logWarning("lease renewal failed; retried on the next round", renewed.left)
-            }
+            } else yield* Effect.logWarning("lease renewal failed; retried on the next round", renewed.left)
           }
         }
       })

@@ -22,6 +22,32 @@ const SnapshotMagic = 0x43525653 // "CRVS"
 // Version 3 adds the partition slice, so a snapshot never lands in another partition or layout.
 const SnapshotVersion = 3
 
+/** One selector's progress in a group's window. */
+export interface SelectorState {
+  readonly name: string | undefined
+  /** Events counted for it since the window opened or last fired (distinct values with unique fields). */
+  readonly count: number
+  readonly threshold: number
+  readonly recovery: boolean
+}
+
+/** What the engine holds of one live group (a group actor): a read-only copy. */
+export interface GroupState {
+  readonly ruleId: string
+  readonly groupKey: string
+  readonly windowStart: number
+  /** Stream time at which the group closes. */
+  readonly windowEnd: number
+  /** Events counted since the window opened or last fired. */
+  readonly eventCount: number
+  /** Times of the earliest and latest of those events; undefined when there are none. */
+  readonly firstEventAt: number | undefined
+  readonly lastEventAt: number | undefined
+  /** Full matches so far in this window. */
+  readonly fired: number
+  readonly selectors: ReadonlyArray<SelectorState>
+}
+
 export class CorrelatorEngine {
   private readonly rules: ReadonlyArray<CompiledRule>
   private readonly index: SelectorIndex
@@ -140,6 +166,39 @@ export class CorrelatorEngine {
     let total = 0
     for (const rule of this.rules) total += rule.table?.liveGroups ?? 0
     return total
+  }
+
+  /**
+   * The live group of `ruleId` with key `groupKey` (its text form, as correlation events carry
+   * it), or undefined: unknown rule, a rule without windows (simple, operational), or no live
+   * group with that key in this engine's partition. For operators inspecting one group: it scans
+   * the rule's live groups, so it costs O(live groups) and must stay off the per-event path.
+   */
+  groupState(ruleId: string, groupKey: string): GroupState | undefined {
+    const rule = this.rules.find((candidate) => candidate.rule.id === ruleId)
+    const table = rule?.table
+    if (rule === undefined || table === undefined) return undefined
+    const slot = table.liveSlots().find((candidate) => table.keyOf(candidate) === groupKey)
+    if (slot === undefined) return undefined
+    const eventCount = table.eventCount(slot)
+    const specs = rule.rule.kind === "standard" ? rule.rule.selectors : []
+    return {
+      ruleId,
+      groupKey,
+      windowStart: table.windowStart(slot),
+      windowEnd: table.windowEnd(slot),
+      eventCount,
+      // A bucket that fired keeps its old start and end offsets until its next event.
+      firstEventAt: eventCount > 0 ? table.startTime(slot) : undefined,
+      lastEventAt: eventCount > 0 ? table.endTime(slot) : undefined,
+      fired: table.fired(slot),
+      selectors: rule.selectors.map((selector, index) => ({
+        name: specs[index]?.name,
+        count: table.countOf(slot, index),
+        threshold: selector.threshold,
+        recovery: selector.recovery
+      }))
+    }
   }
 
   /** Live records of an active list. */

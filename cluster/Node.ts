@@ -13,10 +13,11 @@ import type { Deployment } from "../model/Deployment.ts"
 import { AlertStore } from "../storage/AlertStore.ts"
 import { EventStore } from "../storage/EventStore.ts"
 import * as AlertService from "./AlertService.ts"
+import { CorrelatorId } from "../model/Ids.ts"
 import * as ControlServer from "./control/ControlServer.ts"
+import * as LiveNodeStatus from "./control/LiveNodeStatus.ts"
 import type { NodeMode } from "./control/NodeStatus.ts"
 import { unpartitionableReason } from "../actors/Partitioning.ts"
-import * as CorrelatorRouter from "./CorrelatorRouter.ts"
 import * as PartitionSupervisor from "./PartitionSupervisor.ts"
 import { EventBus } from "./EventBus.ts"
 import * as RetentionSweeper from "./RetentionSweeper.ts"
@@ -46,6 +47,9 @@ export interface NodeHandle {
   readonly collectorPorts: ReadonlyMap<CollectorId, number>
 }
 
+/** The lease name of the cluster's one alert service. */
+const AlertServiceLease = CorrelatorId.make("alert-service")
+
 /** A role of the node could not start (a port taken, a server refused). */
 export class NodeStartError extends Data.TaggedError("NodeStartError")<{ readonly message: string; readonly cause?: unknown }> {}
 
@@ -69,21 +73,41 @@ export const run = (deployment: Deployment, options: NodeOptions) =>
   Effect.gen(function* () {
     const bus = yield* EventBus
     const topics = yield* Topics
-    const startedAt = Date.now()
-    const startedAtMonotonic = performance.now()
+    // Each correlator's partitions and its one router run wherever the leases put them.
+    const supervised = deployment.correlators.map((spec) => ({ spec, partitions: unpartitionableReason(spec) === undefined ? options.partitions : 1 }))
+    // The control plane starts first and stops last: the supervisor joins the membership with
+    // the port it really bound (port 0 in tests), and a stopping node still answers.
+    const live = yield* LiveNodeStatus.make({
+      nodeId: options.nodeId,
+      version: options.version,
+      mode: options.mode,
+      roles: ["collector", "store", "correlator", "alerts", "gateway"],
+      correlators: supervised
+    })
+    const control = yield* ControlServer.make({ host: options.host, port: options.controlPort, status: live.status })
 
     const storage = yield* StorageWriter.start
     yield* RetentionSweeper.start(deployment.tenants)
-    const alerts = yield* AlertService.start
-    // Each correlator: a router on every node, and its partitions wherever the leases put them.
-    const supervised = deployment.correlators.map((spec) => ({ spec, partitions: unpartitionableReason(spec) === undefined ? options.partitions : 1 }))
-    for (const { spec, partitions } of supervised) yield* CorrelatorRouter.start(spec, { partitions, markInterval: "1 second" })
+    // The alert service runs on one node at a time (leased like a partition): two nodes extending
+    // the same alert would overwrite each other's additions.
+    const alertContext = yield* Effect.context<AlertStore | EventBus | Topics>()
+    let alerts: Effect.Effect.Success<typeof AlertService.start> | undefined
     const supervisor = yield* PartitionSupervisor.start({
       nodeId: options.nodeId,
-      address: `${options.host}:${options.controlPort}`,
+      address: control.address,
       correlators: supervised,
       reconcileEvery: "500 millis",
-      checkpointEvery: { matches: 10_000, interval: "5 seconds" }
+      checkpointEvery: { matches: 10_000, interval: "5 seconds" },
+      markInterval: "1 second",
+      singletons: [
+        {
+          name: AlertServiceLease,
+          start: AlertService.start.pipe(
+            Effect.tap((running) => Effect.sync(() => (alerts = running))),
+            Effect.provide(alertContext)
+          )
+        }
+      ]
     })
 
     const collectorPorts = new Map<CollectorId, number>()
@@ -103,35 +127,19 @@ export const run = (deployment: Deployment, options: NodeOptions) =>
     const apiPort = yield* listen(yield* Effect.promise(() => buildApiServer(context)), options.host, options.apiPort, "API")
     const consolePort = yield* listen(yield* Effect.promise(() => buildConsoleServer(context)), options.host, options.consolePort, "console")
 
-    const control = yield* ControlServer.make({
-      host: options.host,
-      port: options.controlPort,
-      status: {
-        nodeInfo: Effect.sync(() => ({
-          nodeId: options.nodeId,
-          version: options.version,
-          roles: ["collector", "store", "correlator", "alerts", "gateway"] as const,
-          startTimeMs: startedAt,
-          uptimeMs: Math.round(performance.now() - startedAtMonotonic),
-          mode: options.mode,
-          counters: {
-            eventsReceived: collectors.reduce((sum, running) => sum + running.stats.received, 0),
-            eventsStored: storage.events.acknowledged,
-            correlationEvents: storage.correlations.acknowledged,
-            alerts: alerts.stats.acknowledged,
-            parseErrors: collectors.reduce((sum, running) => sum + running.stats.parseErrors, 0)
-          }
-        })),
-        partitions: Effect.sync(() =>
-          [...supervisor.held.values()].map((held) => ({
-            correlatorId: held.correlatorId,
-            partition: held.partition,
-            ownerNode: options.nodeId,
-            streamSequence: held.actor.stats.lastSequence
-          }))
-        )
-      }
+    yield* live.started({
+      supervisor,
+      counters: () => ({
+        eventsReceived: collectors.reduce((sum, running) => sum + running.stats.received, 0),
+        eventsStored: storage.events.acknowledged,
+        correlationEvents: storage.correlations.acknowledged,
+        alerts: alerts?.stats.acknowledged ?? 0,
+        parseErrors: collectors.reduce((sum, running) => sum + running.stats.parseErrors, 0)
+      })
     })
+    // Added last, so it runs first when the scope closes: the node says it is stopping while
+    // it hands its partitions over, not that it serves.
+    yield* Effect.addFinalizer(() => live.stopping)
 
     return {
       apiUrl: urlOf(options.host, apiPort),

@@ -1,10 +1,13 @@
 // The `corvus` command for operators: one dispatcher for its subcommands (SPEC §8). `agent` is
-// the endpoint agent (SPEC §3); node, cluster status, drain, rules, alerts, retroscan and Sigma
-// import come later. Run it through cluster/cli/corvus.mjs (the npm bin), which loads TypeScript.
+// the endpoint agent (SPEC §3); `cluster status` and `node drain` talk to a node's control
+// plane; starting a node, rules, alerts, retroscan and Sigma import come later. Run it through
+// cluster/cli/corvus.mjs (the npm bin), which loads TypeScript.
 import { NodeRuntime } from "@effect/platform-node"
 import { Cause, Console, Effect, Exit } from "effect"
 import * as AgentCommand from "./AgentCommand.ts"
+import * as ClusterCommand from "./ClusterCommand.ts"
 import * as MigrateCommand from "./MigrateCommand.ts"
+import * as NodeCommand from "./NodeCommand.ts"
 
 interface Command {
   readonly summary: string
@@ -13,7 +16,9 @@ interface Command {
 
 const commands: Record<string, Command> = {
   agent: { summary: "ship events from this host to Corvus collectors (files, stdin, a local socket)", main: AgentCommand.main },
-  migrate: { summary: "apply the Cassandra schema migrations to a keyspace", main: MigrateCommand.main }
+  cluster: { summary: "status: the members and every correlator partition's owner, epoch and progress", main: ClusterCommand.main },
+  migrate: { summary: "apply the Cassandra schema migrations to a keyspace", main: MigrateCommand.main },
+  node: { summary: "drain: make a node hand over its partitions and take no more", main: NodeCommand.main }
 }
 
 export const usage = `Usage: corvus <command> [options]

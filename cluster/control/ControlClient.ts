@@ -3,7 +3,18 @@
 import * as grpc from "@grpc/grpc-js";
 import { Data, Duration, Effect, type Scope } from "effect";
 import * as Proto from "../../proto/gen/corvus/control/v1/control.ts";
-import type { NodeInfo, NodeMode, NodeRole, PartitionInfo } from "./NodeStatus.ts";
+import type {
+  DrainResult,
+  GroupQuery,
+  GroupStateInfo,
+  HealthStatus,
+  NodeHealth,
+  NodeInfo,
+  NodeMode,
+  NodeRole,
+  PartitionInfo,
+  PartitionTable,
+} from "./NodeStatus.ts";
 
 /** A connection to one node's control plane. */
 export interface ControlClient {
@@ -12,6 +23,14 @@ export interface ControlClient {
   readonly getNodeInfo: () => Effect.Effect<NodeInfo, ControlError>;
   /** The partitions the node holds, sorted; only `correlatorId`'s when given. */
   readonly listPartitions: (correlatorId?: string) => Effect.Effect<ReadonlyArray<PartitionInfo>, ControlError>;
+  /** Whether the node serves, drains or is starting or stopping. */
+  readonly getHealth: () => Effect.Effect<NodeHealth, ControlError>;
+  /** Every partition of one correlator (default: of every correlator) as the node sees the cluster; NOT_FOUND for an unknown correlator. */
+  readonly getPartitionTable: (correlatorId?: string) => Effect.Effect<PartitionTable, ControlError>;
+  /** Makes the node hand over every partition and take no more; completes when it holds none. */
+  readonly drain: () => Effect.Effect<DrainResult, ControlError>;
+  /** One live group's state on the node that holds its partition; NOT_FOUND otherwise (the message says why). */
+  readonly getGroupState: (query: GroupQuery) => Effect.Effect<GroupStateInfo, ControlError>;
 }
 
 /**
@@ -24,22 +43,41 @@ export class ControlError extends Data.TaggedError("ControlError")<{
   readonly code: grpc.status | undefined;
   readonly cause: unknown;
 }> {
+  /** The node did not answer at all (nothing listens there, or not in time): retrying elsewhere may help. */
+  get unreachable(): boolean {
+    return this.code === grpc.status.UNAVAILABLE || this.code === grpc.status.DEADLINE_EXCEEDED;
+  }
+
+  /** What went wrong in one line: the server's status details, or the cause's message. */
+  get detail(): string {
+    const details = (this.cause as Partial<grpc.ServiceError> | undefined)?.details;
+    if (typeof details === "string" && details !== "") {
+      // grpc-js wraps a failed connection as "No connection established. Last error: Error:
+      // <socket error>. Resolution note: ..."; the socket error is what an operator acts on.
+      const socketError = /Last error: (?:Error: )?(.+?)\.?(?: Resolution note:.*)?$/.exec(details)?.[1];
+      return socketError ?? details;
+    }
+    return this.cause instanceof Error ? this.cause.message : String(this.cause);
+  }
+
   override get message(): string {
     const code = this.code === undefined ? "" : ` (${grpc.status[this.code]})`;
-    const detail = this.cause instanceof Error ? this.cause.message : String(this.cause);
-    return `control ${this.method} on ${this.address} failed${code}: ${detail}`;
+    return `control ${this.method} on ${this.address} failed${code}: ${this.detail}`;
   }
 }
 
 export interface Options {
   /** Per-call deadline. Default 5 s. */
   readonly deadline?: Duration.DurationInput;
+  /** Deadline of Drain, which checkpoints and hands over every partition first. Default 2 min. */
+  readonly drainDeadline?: Duration.DurationInput;
 }
 
 /** Opens a channel to `address` (`host:port`); it is closed when the scope closes. */
 export const make = (address: string, options: Options = {}): Effect.Effect<ControlClient, never, Scope.Scope> =>
   Effect.gen(function* () {
     const deadlineMs = Duration.toMillis(options.deadline ?? Duration.seconds(5));
+    const drainDeadlineMs = Duration.toMillis(options.drainDeadline ?? Duration.minutes(2));
     // Insecure like the server until the control plane has TLS; the server binds loopback only.
     const client = yield* Effect.acquireRelease(
       Effect.sync(() => new Proto.ControlClient(address, grpc.credentials.createInsecure())),
@@ -55,11 +93,12 @@ export const make = (address: string, options: Options = {}): Effect.Effect<Cont
         callback: (error: grpc.ServiceError | null, response: Res) => void,
       ) => grpc.ClientUnaryCall,
       request: Req,
+      callDeadlineMs: number = deadlineMs,
     ): Effect.Effect<Res, ControlError> =>
       Effect.async<Res, ControlError>((resume) => {
         // grpc-js measures deadlines against the wall clock, so this is Date.now(), not
         // Effect's Clock (under a TestClock every call would already be expired).
-        const call = invoke.call(client, request, new grpc.Metadata(), { deadline: Date.now() + deadlineMs }, (error, response) => {
+        const call = invoke.call(client, request, new grpc.Metadata(), { deadline: Date.now() + callDeadlineMs }, (error, response) => {
           resume(
             error === null
               ? Effect.succeed(response)
@@ -86,6 +125,26 @@ export const make = (address: string, options: Options = {}): Effect.Effect<Cont
         unary<Proto.ListPartitionsRequest, Proto.ListPartitionsResponse>("ListPartitions", client.listPartitions, {
           correlatorId,
         }).pipe(Effect.map((response) => response.partitions.map(fromProtoPartition))),
+      getHealth: () =>
+        unary<Proto.GetHealthRequest, Proto.Health>("GetHealth", client.getHealth, {}).pipe(
+          Effect.flatMap((health) => decode("GetHealth", () => fromProtoHealth(health))),
+        ),
+      getPartitionTable: (correlatorId = "") =>
+        unary<Proto.GetPartitionTableRequest, Proto.PartitionTable>("GetPartitionTable", client.getPartitionTable, {
+          correlatorId,
+        }).pipe(Effect.map(fromProtoPartitionTable)),
+      // The server finishes a drain whoever waits for it; a deadline here only stops the waiting.
+      drain: () =>
+        unary<Proto.DrainRequest, Proto.DrainResponse>("Drain", client.drain, {}, drainDeadlineMs).pipe(
+          Effect.map((response) => ({ nodeId: response.nodeId, partitionsHandedOver: response.partitionsHandedOver })),
+        ),
+      getGroupState: (query) =>
+        unary<Proto.GetGroupStateRequest, Proto.GroupState>("GetGroupState", client.getGroupState, {
+          correlatorId: query.correlatorId,
+          partition: query.partition,
+          ruleId: query.ruleId,
+          groupKey: query.groupKey,
+        }).pipe(Effect.map(fromProtoGroupState)),
     };
   });
 
@@ -134,4 +193,66 @@ const fromProtoPartition = (partition: Proto.Partition): PartitionInfo => ({
   partition: partition.partition,
   ownerNode: partition.ownerNode,
   streamSequence: partition.streamSequence,
+});
+
+const healthFromProto = new Map<Proto.HealthStatus, HealthStatus>([
+  [Proto.HealthStatus.HEALTH_STATUS_SERVING, "serving"],
+  [Proto.HealthStatus.HEALTH_STATUS_DRAINING, "draining"],
+  [Proto.HealthStatus.HEALTH_STATUS_NOT_SERVING, "not-serving"],
+]);
+
+// Throws on a status this client does not know: a probe must not read "unknown" as healthy.
+const fromProtoHealth = (health: Proto.Health): NodeHealth => {
+  const status = healthFromProto.get(health.status);
+  if (status === undefined) throw new Error(`unknown health status ${health.status}`);
+  return { status, detail: health.detail };
+};
+
+// Proto3 has no absent string or number: an empty owner is "unowned", and has_lag says whether lag means anything.
+const fromProtoPartitionTable = (table: Proto.PartitionTable): PartitionTable => ({
+  nodeId: table.nodeId,
+  members: table.members.map((member) => ({
+    nodeId: member.nodeId,
+    address: member.address,
+    draining: member.draining,
+    startedAtMs: member.startedAtMs,
+  })),
+  partitions: table.partitions.map((entry) => ({
+    correlatorId: entry.correlatorId,
+    partition: entry.partition,
+    owner: entry.ownerNode === "" ? undefined : { nodeId: entry.ownerNode, epoch: entry.epoch },
+    progress:
+      entry.progress === undefined
+        ? undefined
+        : {
+            epoch: entry.progress.epoch,
+            appliedSequence: entry.progress.appliedSequence,
+            checkpointSequence: entry.progress.checkpointSequence,
+            lag: entry.progress.hasLag ? entry.progress.lag : undefined,
+          },
+  })),
+});
+
+// Selectors are put back in rule order by their position; event times mean nothing without events.
+const fromProtoGroupState = (state: Proto.GroupState): GroupStateInfo => ({
+  correlatorId: state.correlatorId,
+  partition: state.partition,
+  ruleId: state.ruleId,
+  groupKey: state.groupKey,
+  epoch: state.epoch,
+  appliedSequence: state.appliedSequence,
+  windowStartMs: state.windowStartMs,
+  windowEndMs: state.windowEndMs,
+  eventCount: state.eventCount,
+  firstEventMs: state.eventCount > 0 ? state.firstEventMs : undefined,
+  lastEventMs: state.eventCount > 0 ? state.lastEventMs : undefined,
+  fired: state.fired,
+  selectors: [...state.selectors]
+    .sort((a, b) => a.selector - b.selector)
+    .map((selector) => ({
+      name: selector.name === "" ? undefined : selector.name,
+      count: selector.count,
+      threshold: selector.threshold,
+      recovery: selector.recovery,
+    })),
 });

@@ -1,11 +1,23 @@
 // ControlServer and ControlClient against each other over real gRPC on 127.0.0.1: the wire
-// mapping both ways, the loopback guard, defects hidden from clients, and deadlines.
+// mapping both ways for every RPC, domain failures as NOT_FOUND, unreadable cluster state as
+// UNAVAILABLE, the loopback guard, defects hidden from clients, and deadlines.
 import * as grpc from "@grpc/grpc-js";
 import { describe, expect, it } from "@effect/vitest";
-import { Effect } from "effect";
+import { Deferred, Effect, Ref } from "effect";
 import * as ControlClient from "./ControlClient.ts";
 import * as ControlServer from "./ControlServer.ts";
-import type { NodeInfo, NodeStatus, PartitionInfo } from "./NodeStatus.ts";
+import {
+  ClusterStateError,
+  CorrelatorNotFound,
+  GroupNotFound,
+  type GroupQuery,
+  type GroupStateInfo,
+  type NodeHealth,
+  type NodeInfo,
+  type NodeStatus,
+  type PartitionInfo,
+  type PartitionTable,
+} from "./NodeStatus.ts";
 
 const nodeInfo: NodeInfo = {
   nodeId: "node-a",
@@ -30,9 +42,67 @@ const partitions: ReadonlyArray<PartitionInfo> = [
   { correlatorId: "corr-a", partition: 0, ownerNode: "node-a", streamSequence: 17 },
 ];
 
+// Unsorted members and partitions; one unowned, one held elsewhere, two run here (one lag known).
+const partitionTable: PartitionTable = {
+  nodeId: "node-a",
+  members: [
+    { nodeId: "node-b", address: "127.0.0.1:7226", draining: true, startedAtMs: 1_732_000_000_500 },
+    { nodeId: "node-a", address: "127.0.0.1:7225", draining: false, startedAtMs: 1_732_000_000_000 },
+  ],
+  partitions: [
+    { correlatorId: "corr-b", partition: 0, owner: undefined, progress: undefined },
+    { correlatorId: "corr-a", partition: 1, owner: { nodeId: "node-b", epoch: 9 }, progress: undefined },
+    {
+      correlatorId: "corr-a",
+      partition: 0,
+      owner: { nodeId: "node-a", epoch: 12 },
+      progress: { epoch: 12, appliedSequence: 5_000_000_000, checkpointSequence: 4_999_000_000, lag: undefined },
+    },
+    {
+      correlatorId: "corr-b",
+      partition: 1,
+      owner: { nodeId: "node-a", epoch: 3 },
+      progress: { epoch: 3, appliedSequence: 40, checkpointSequence: 0, lag: 2 },
+    },
+  ],
+};
+
+const liveGroup: GroupQuery = { correlatorId: "corr-a", partition: 0, ruleId: "brute-force", groupKey: "10.0.0.1\u001fadmin" };
+
+const groupState: GroupStateInfo = {
+  ...liveGroup,
+  epoch: 12,
+  appliedSequence: 5_000_000_000,
+  windowStartMs: 1_732_000_100_000,
+  windowEndMs: 1_732_000_160_000,
+  eventCount: 2,
+  firstEventMs: 1_732_000_100_000,
+  lastEventMs: 1_732_000_105_000,
+  fired: 1,
+  selectors: [
+    { name: "failures", count: 2, threshold: 5, recovery: false },
+    { name: undefined, count: 0, threshold: 1, recovery: true },
+  ],
+};
+
 const fakeStatus: NodeStatus = {
   nodeInfo: Effect.succeed(nodeInfo),
   partitions: Effect.succeed(partitions),
+  health: Effect.succeed({ status: "serving", detail: "holds 2 partition(s)" }),
+  partitionTable: (correlatorId) =>
+    correlatorId === undefined
+      ? Effect.succeed(partitionTable)
+      : correlatorId === "corr-a" || correlatorId === "corr-b"
+        ? Effect.succeed({ ...partitionTable, partitions: partitionTable.partitions.filter((entry) => entry.correlatorId === correlatorId) })
+        : Effect.fail(new CorrelatorNotFound({ correlatorId })),
+  drain: Effect.succeed({ nodeId: "node-a", partitionsHandedOver: 2 }),
+  groupState: (query) => {
+    if (query.correlatorId !== "corr-a") return Effect.fail(new CorrelatorNotFound({ correlatorId: query.correlatorId }));
+    if (query.partition !== 0) return Effect.fail(new GroupNotFound({ query, reason: "partition-not-held" }));
+    if (query.ruleId !== liveGroup.ruleId) return Effect.fail(new GroupNotFound({ query, reason: "no-such-rule" }));
+    if (query.groupKey !== liveGroup.groupKey) return Effect.fail(new GroupNotFound({ query, reason: "no-live-group" }));
+    return Effect.succeed(groupState);
+  },
 };
 
 describe("ControlServer", () => {
@@ -52,6 +122,120 @@ describe("ControlServer", () => {
       expect(yield* client.listPartitions()).toEqual([partitions[2], partitions[1], partitions[0]]);
       expect(yield* client.listPartitions("corr-b")).toEqual([partitions[0]]);
       expect(yield* client.listPartitions("corr-none")).toEqual([]);
+    }));
+
+  it.scopedLive("serves GetHealth: serving, draining and not serving each with its detail", () =>
+    Effect.gen(function* () {
+      const health = yield* Ref.make<NodeHealth>({ status: "serving", detail: "holds 2 partition(s)" });
+      const server = yield* ControlServer.make({ status: { ...fakeStatus, health: Ref.get(health) }, port: 0 });
+      const client = yield* ControlClient.make(server.address);
+      expect(yield* client.getHealth()).toEqual({ status: "serving", detail: "holds 2 partition(s)" });
+      const later: ReadonlyArray<NodeHealth> = [
+        { status: "draining", detail: "drained: holds no partitions and takes none" },
+        { status: "not-serving", detail: "stopping" },
+      ];
+      for (const next of later) {
+        yield* Ref.set(health, next);
+        expect(yield* client.getHealth()).toEqual(next);
+      }
+    }));
+
+  it.scopedLive("serves GetPartitionTable: members by node id, partitions sorted, unowned and remote entries without progress, lag only when known", () =>
+    Effect.gen(function* () {
+      const server = yield* ControlServer.make({ status: fakeStatus, port: 0 });
+      const client = yield* ControlClient.make(server.address);
+      const table = yield* client.getPartitionTable();
+      expect(table.nodeId).toBe("node-a");
+      expect(table.members).toEqual([partitionTable.members[1], partitionTable.members[0]]);
+      expect(table.partitions).toEqual([
+        partitionTable.partitions[2],
+        partitionTable.partitions[1],
+        partitionTable.partitions[0],
+        partitionTable.partitions[3],
+      ]);
+      expect((yield* client.getPartitionTable("corr-b")).partitions.map((entry) => entry.partition)).toEqual([0, 1]);
+    }));
+
+  it.scopedLive("answers GetPartitionTable for an unknown correlator with NOT_FOUND naming it", () =>
+    Effect.gen(function* () {
+      const server = yield* ControlServer.make({ status: fakeStatus, port: 0 });
+      const client = yield* ControlClient.make(server.address);
+      const error = yield* Effect.flip(client.getPartitionTable("corr-none"));
+      expect(error.code).toBe(grpc.status.NOT_FOUND);
+      expect(error.message).toContain("correlator corr-none is not deployed");
+    }));
+
+  it.scopedLive("answers UNAVAILABLE without the cause when membership or leases cannot be read", () =>
+    Effect.gen(function* () {
+      const server = yield* ControlServer.make({
+        status: {
+          ...fakeStatus,
+          partitionTable: () => Effect.fail(new ClusterStateError({ message: "cannot read lease x (bucket CORVUS_SECRET_LEASES)", cause: new Error("nats://10.0.0.9 refused") })),
+        },
+        port: 0,
+      });
+      const client = yield* ControlClient.make(server.address);
+      const error = yield* Effect.flip(client.getPartitionTable());
+      expect(error.code).toBe(grpc.status.UNAVAILABLE);
+      expect(error.message).toContain("cluster state");
+      expect(error.message).not.toMatch(/SECRET|10\.0\.0\.9/);
+    }));
+
+  it.scopedLive("serves Drain with the count of partitions handed over; a caller past its deadline gets DEADLINE_EXCEEDED while the drain goes on", () =>
+    Effect.gen(function* () {
+      const server = yield* ControlServer.make({ status: fakeStatus, port: 0 });
+      const client = yield* ControlClient.make(server.address);
+      expect(yield* client.drain()).toEqual({ nodeId: "node-a", partitionsHandedOver: 2 });
+
+      // A drain slower than the caller's deadline, uninterruptible as the node's is: the server's
+      // cancellation of the call neither fails nor cuts it short.
+      const release = yield* Deferred.make<void>();
+      const finished = yield* Deferred.make<void>();
+      const slow = yield* ControlServer.make({
+        status: {
+          ...fakeStatus,
+          drain: Effect.uninterruptible(
+            Deferred.await(release).pipe(
+              Effect.zipRight(Deferred.succeed(finished, undefined)),
+              Effect.as({ nodeId: "node-a", partitionsHandedOver: 1 }),
+            ),
+          ),
+        },
+        port: 0,
+      });
+      const impatient = yield* ControlClient.make(slow.address, { drainDeadline: "200 millis" });
+      const error = yield* Effect.flip(impatient.drain());
+      expect(error.code).toBe(grpc.status.DEADLINE_EXCEEDED);
+      yield* Deferred.succeed(release, undefined);
+      yield* Deferred.await(finished).pipe(Effect.timeout("2 seconds"));
+    }));
+
+  it.scopedLive("serves GetGroupState of a live group as the NodeStatus reports it", () =>
+    Effect.gen(function* () {
+      const server = yield* ControlServer.make({ status: fakeStatus, port: 0 });
+      const client = yield* ControlClient.make(server.address);
+      expect(yield* client.getGroupState(liveGroup)).toEqual(groupState);
+      const quiet = { ...groupState, eventCount: 0, firstEventMs: undefined, lastEventMs: undefined };
+      const server2 = yield* ControlServer.make({ status: { ...fakeStatus, groupState: () => Effect.succeed(quiet) }, port: 0 });
+      const client2 = yield* ControlClient.make(server2.address);
+      expect(yield* client2.getGroupState(liveGroup)).toEqual(quiet);
+    }));
+
+  it.scopedLive("answers GetGroupState with NOT_FOUND saying why: unknown correlator, partition held elsewhere, unknown rule, no live group", () =>
+    Effect.gen(function* () {
+      const server = yield* ControlServer.make({ status: fakeStatus, port: 0 });
+      const client = yield* ControlClient.make(server.address);
+      const cases = [
+        [{ ...liveGroup, correlatorId: "corr-none" }, "correlator corr-none is not deployed"],
+        [{ ...liveGroup, partition: 3 }, "partition corr-a/3 is not held by this node"],
+        [{ ...liveGroup, ruleId: "no-rule" }, "has no rule no-rule"],
+        [{ ...liveGroup, groupKey: "10.9.9.9" }, 'no live group "10.9.9.9" of rule brute-force'],
+      ] as const;
+      for (const [query, reason] of cases) {
+        const error = yield* Effect.flip(client.getGroupState(query));
+        expect(error.code).toBe(grpc.status.NOT_FOUND);
+        expect(error.message).toContain(reason);
+      }
     }));
 
   it.scopedLive("answers INTERNAL without the defect's message when the NodeStatus dies", () =>

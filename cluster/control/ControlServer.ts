@@ -1,10 +1,22 @@
 // The node's gRPC control server (proto corvus.control.v1.Control): a scoped resource that
 // answers from a NodeStatus and shuts down gracefully when its scope closes.
 import * as grpc from "@grpc/grpc-js";
-import { Data, Duration, Effect, Exit, type Fiber, FiberSet, Option, type Scope } from "effect";
+import { Cause, Data, Duration, Effect, Exit, type Fiber, FiberSet, Option, type Scope } from "effect";
 import * as net from "node:net";
 import * as Proto from "../../proto/gen/corvus/control/v1/control.ts";
-import type { NodeInfo, NodeMode, NodeRole, NodeStatus, PartitionInfo } from "./NodeStatus.ts";
+import type {
+  ClusterStateError,
+  CorrelatorNotFound,
+  GroupNotFound,
+  GroupStateInfo,
+  HealthStatus,
+  NodeInfo,
+  NodeMode,
+  NodeRole,
+  NodeStatus,
+  PartitionInfo,
+  PartitionTable,
+} from "./NodeStatus.ts";
 
 /** A bound, serving control server. */
 export interface ControlServer {
@@ -82,7 +94,35 @@ const implementation = (status: NodeStatus, run: Run): Proto.ControlServer => ({
       Effect.map(status.partitions, (partitions) => toProtoPartitions(partitions, call.request.correlatorId)),
       run,
     ),
+  getHealth: (call, callback) =>
+    answer(call, callback, "GetHealth", Effect.map(status.health, (health) => ({ status: healthToProto[health.status], detail: health.detail })), run),
+  getPartitionTable: (call, callback) =>
+    answer(
+      call,
+      callback,
+      "GetPartitionTable",
+      Effect.map(status.partitionTable(call.request.correlatorId === "" ? undefined : call.request.correlatorId), toProtoPartitionTable),
+      run,
+    ),
+  drain: (call, callback) => answer(call, callback, "Drain", status.drain, run),
+  getGroupState: (call, callback) =>
+    answer(call, callback, "GetGroupState", Effect.map(status.groupState({ ...call.request }), toProtoGroupState), run),
 });
+
+/** What a NodeStatus may fail with: domain outcomes a client is told, or unreadable cluster state. */
+type StatusFailure = CorrelatorNotFound | GroupNotFound | ClusterStateError;
+
+// Domain outcomes carry only what the client asked about; an infrastructure failure is named
+// but its cause (a driver message, an address) stays in the node's log.
+const toServiceError = (failure: StatusFailure): Partial<grpc.StatusObject> => {
+  switch (failure._tag) {
+    case "CorrelatorNotFound":
+    case "GroupNotFound":
+      return { code: grpc.status.NOT_FOUND, details: failure.message };
+    case "ClusterStateError":
+      return { code: grpc.status.UNAVAILABLE, details: "cluster state (membership, leases) unavailable; retry later" };
+  }
+};
 
 // Runs one unary call's effect, cancels it when the client goes away, and turns a defect into
 // INTERNAL without its message: a client never sees a stack or an internal error text.
@@ -90,20 +130,23 @@ const answer = <Req, Res>(
   call: grpc.ServerUnaryCall<Req, Res>,
   callback: grpc.sendUnaryData<Res>,
   method: string,
-  effect: Effect.Effect<Res>,
+  effect: Effect.Effect<Res, StatusFailure>,
   run: Run,
 ): void => {
   const fiber = run(
     Effect.exit(effect).pipe(
-      Effect.flatMap((exit) =>
-        Exit.isSuccess(exit)
-          ? Effect.sync(() => callback(null, exit.value))
-          : Effect.logError(`control ${method} failed`, exit.cause).pipe(
-              Effect.andThen(
-                Effect.sync(() => callback({ code: grpc.status.INTERNAL, details: "internal error" }, null)),
-              ),
-            ),
-      ),
+      Effect.flatMap((exit) => {
+        if (Exit.isSuccess(exit)) return Effect.sync(() => callback(null, exit.value));
+        const failure = Cause.failureOption(exit.cause);
+        if (Option.isSome(failure)) {
+          const error = toServiceError(failure.value);
+          const logged = failure.value._tag === "ClusterStateError" ? Effect.logWarning(`control ${method} failed`, exit.cause) : Effect.void;
+          return logged.pipe(Effect.andThen(Effect.sync(() => callback(error, null))));
+        }
+        return Effect.logError(`control ${method} failed`, exit.cause).pipe(
+          Effect.andThen(Effect.sync(() => callback({ code: grpc.status.INTERNAL, details: "internal error" }, null))),
+        );
+      }),
     ),
   );
   call.on("cancelled", () => {
@@ -134,6 +177,12 @@ const roleToProto: Record<NodeRole, Proto.NodeRole> = {
   gateway: Proto.NodeRole.NODE_ROLE_GATEWAY,
 };
 
+const healthToProto: Record<HealthStatus, Proto.HealthStatus> = {
+  serving: Proto.HealthStatus.HEALTH_STATUS_SERVING,
+  draining: Proto.HealthStatus.HEALTH_STATUS_DRAINING,
+  "not-serving": Proto.HealthStatus.HEALTH_STATUS_NOT_SERVING,
+};
+
 const toProtoNodeInfo = (info: NodeInfo): Proto.NodeInfo => ({
   nodeId: info.nodeId,
   version: info.version,
@@ -144,14 +193,64 @@ const toProtoNodeInfo = (info: NodeInfo): Proto.NodeInfo => ({
   counters: { ...info.counters },
 });
 
+const byCorrelatorAndPartition = (
+  a: { readonly correlatorId: string; readonly partition: number },
+  b: { readonly correlatorId: string; readonly partition: number },
+): number => (a.correlatorId === b.correlatorId ? a.partition - b.partition : a.correlatorId < b.correlatorId ? -1 : 1);
+
 // The proto promises partitions sorted by correlator, then partition number.
 const toProtoPartitions = (partitions: ReadonlyArray<PartitionInfo>, correlatorId: string): Proto.ListPartitionsResponse => ({
   partitions: partitions
     .filter((partition) => correlatorId === "" || partition.correlatorId === correlatorId)
     .map((partition) => ({ ...partition }))
-    .sort((a, b) =>
-      a.correlatorId === b.correlatorId ? a.partition - b.partition : a.correlatorId < b.correlatorId ? -1 : 1,
-    ),
+    .sort(byCorrelatorAndPartition),
+});
+
+// The proto promises members by node id and partitions by correlator, then partition; an unowned
+// partition has an empty owner and epoch 0, a partition run elsewhere no progress.
+const toProtoPartitionTable = (table: PartitionTable): Proto.PartitionTable => ({
+  nodeId: table.nodeId,
+  members: [...table.members]
+    .sort((a, b) => (a.nodeId < b.nodeId ? -1 : a.nodeId > b.nodeId ? 1 : 0))
+    .map((member) => ({ ...member })),
+  partitions: [...table.partitions].sort(byCorrelatorAndPartition).map((entry) => ({
+    correlatorId: entry.correlatorId,
+    partition: entry.partition,
+    ownerNode: entry.owner?.nodeId ?? "",
+    epoch: entry.owner?.epoch ?? 0,
+    progress:
+      entry.progress === undefined
+        ? undefined
+        : {
+            epoch: entry.progress.epoch,
+            appliedSequence: entry.progress.appliedSequence,
+            checkpointSequence: entry.progress.checkpointSequence,
+            hasLag: entry.progress.lag !== undefined,
+            lag: entry.progress.lag ?? 0,
+          },
+  })),
+});
+
+const toProtoGroupState = (state: GroupStateInfo): Proto.GroupState => ({
+  correlatorId: state.correlatorId,
+  partition: state.partition,
+  ruleId: state.ruleId,
+  groupKey: state.groupKey,
+  epoch: state.epoch,
+  appliedSequence: state.appliedSequence,
+  windowStartMs: state.windowStartMs,
+  windowEndMs: state.windowEndMs,
+  eventCount: state.eventCount,
+  firstEventMs: state.firstEventMs ?? 0,
+  lastEventMs: state.lastEventMs ?? 0,
+  fired: state.fired,
+  selectors: state.selectors.map((selector, index) => ({
+    selector: index,
+    name: selector.name ?? "",
+    count: selector.count,
+    threshold: selector.threshold,
+    recovery: selector.recovery,
+  })),
 });
 
 const isLoopback = (host: string): boolean => {

@@ -1,6 +1,6 @@
 // What a node reports about itself through the control plane: the seam between the node
 // runtime (which owns the counters and leases) and ControlServer (which only serves them).
-import type { Effect } from "effect";
+import { Data, type Effect } from "effect";
 
 /** How the node runs: one embedded process, or one member of a NATS + Cassandra cluster. */
 export type NodeMode = "embedded" | "cluster";
@@ -39,12 +39,142 @@ export interface PartitionInfo {
   readonly streamSequence: number;
 }
 
+/** Serving: every role runs and it takes its partitions. Not serving: starting or stopping. */
+export type HealthStatus = "serving" | "draining" | "not-serving";
+
+/** Whether the node does its work, and a line for a human saying what it is doing. */
+export interface NodeHealth {
+  readonly status: HealthStatus;
+  readonly detail: string;
+}
+
+/** A live member as the membership bucket lists it. */
+export interface MemberView {
+  readonly nodeId: string;
+  readonly address: string;
+  readonly draining: boolean;
+  readonly startedAtMs: number;
+}
+
+/** How far the answering node's actor of a partition has come. */
+export interface PartitionProgress {
+  /** The lease epoch the node runs the partition under. */
+  readonly epoch: number;
+  readonly appliedSequence: number;
+  /** The sequence the last saved checkpoint covers. */
+  readonly checkpointSequence: number;
+  /** Matches on the partition's subject not yet applied; undefined while the node cannot tell. */
+  readonly lag: number | undefined;
+}
+
+/** One partition of the cluster's partition table. */
+export interface PartitionTableEntry {
+  readonly correlatorId: string;
+  readonly partition: number;
+  /** The lease holder and its epoch per the lease bucket; undefined when nobody holds it. */
+  readonly owner: { readonly nodeId: string; readonly epoch: number } | undefined;
+  /** Set only when the answering node runs the partition. */
+  readonly progress: PartitionProgress | undefined;
+}
+
+/** The cluster's partitions as one node sees them. */
+export interface PartitionTable {
+  /** The answering node: the only one whose progress the table carries. */
+  readonly nodeId: string;
+  readonly members: ReadonlyArray<MemberView>;
+  readonly partitions: ReadonlyArray<PartitionTableEntry>;
+}
+
+/** What a drain did. */
+export interface DrainResult {
+  readonly nodeId: string;
+  /** Partitions handed over from the start of the drain until the node held none. */
+  readonly partitionsHandedOver: number;
+}
+
+/** Which group to inspect: the group key in its text form, as correlation events carry it. */
+export interface GroupQuery {
+  readonly correlatorId: string;
+  readonly partition: number;
+  readonly ruleId: string;
+  readonly groupKey: string;
+}
+
+/** One selector's progress in a group's window. */
+export interface SelectorCount {
+  readonly name: string | undefined;
+  readonly count: number;
+  readonly threshold: number;
+  readonly recovery: boolean;
+}
+
+/** What the node's engine holds of one live group; times are stream time, unix-epoch ms. */
+export interface GroupStateInfo extends GroupQuery {
+  /** The lease epoch the node runs the partition under. */
+  readonly epoch: number;
+  /** The last sequence applied and published; the state covers at least this much. */
+  readonly appliedSequence: number;
+  readonly windowStartMs: number;
+  readonly windowEndMs: number;
+  /** Events counted since the window opened or last fired. */
+  readonly eventCount: number;
+  /** Times of the earliest and latest of those events; undefined when there are none. */
+  readonly firstEventMs: number | undefined;
+  readonly lastEventMs: number | undefined;
+  readonly fired: number;
+  readonly selectors: ReadonlyArray<SelectorCount>;
+}
+
+/** The node runs no correlator with this id. */
+export class CorrelatorNotFound extends Data.TaggedError("CorrelatorNotFound")<{
+  readonly correlatorId: string;
+}> {
+  override get message(): string {
+    return `correlator ${this.correlatorId} is not deployed on this node`;
+  }
+}
+
+/** Why a group could not be shown. */
+export type GroupNotFoundReason = "partition-not-held" | "no-such-rule" | "no-live-group";
+
+/** The node holds no live group for the query (see `reason`). */
+export class GroupNotFound extends Data.TaggedError("GroupNotFound")<{
+  readonly query: GroupQuery;
+  readonly reason: GroupNotFoundReason;
+}> {
+  override get message(): string {
+    const { correlatorId, partition, ruleId, groupKey } = this.query;
+    switch (this.reason) {
+      case "partition-not-held":
+        return `partition ${correlatorId}/${partition} is not held by this node`;
+      case "no-such-rule":
+        return `correlator ${correlatorId} has no rule ${ruleId} with group windows`;
+      case "no-live-group":
+        return `no live group ${JSON.stringify(groupKey)} of rule ${ruleId} in partition ${correlatorId}/${partition}`;
+    }
+  }
+}
+
+/** The cluster's shared state (membership, leases) could not be read; the cause stays in the node's log. */
+export class ClusterStateError extends Data.TaggedError("ClusterStateError")<{
+  readonly message: string;
+  readonly cause?: unknown;
+}> {}
+
 /**
- * The node's current state, read on every control call. Both effects are cheap snapshots
- * and cannot fail: a node that cannot say what it is has a bug (the server answers INTERNAL).
+ * The node's current state, read on every control call. The read-only effects are cheap
+ * snapshots; those without an error channel cannot fail: a node that cannot say what it is
+ * has a bug (the server answers INTERNAL).
  */
 export interface NodeStatus {
   readonly nodeInfo: Effect.Effect<NodeInfo>;
   /** The correlator partitions this node holds a lease for now. */
   readonly partitions: Effect.Effect<ReadonlyArray<PartitionInfo>>;
+  /** From memory only: a probe may call it often. */
+  readonly health: Effect.Effect<NodeHealth>;
+  /** Every partition of one correlator (undefined: of every correlator the node runs). */
+  readonly partitionTable: (correlatorId: string | undefined) => Effect.Effect<PartitionTable, CorrelatorNotFound | ClusterStateError>;
+  /** Hands every partition over and takes no new ones; runs to its end even if the caller goes away. */
+  readonly drain: Effect.Effect<DrainResult>;
+  readonly groupState: (query: GroupQuery) => Effect.Effect<GroupStateInfo, CorrelatorNotFound | GroupNotFound>;
 }

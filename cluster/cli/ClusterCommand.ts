@@ -1,8 +1,8 @@
 // `corvus cluster status`: asks one node's control plane for the live members and the partition
 // table of its correlators, and prints them as tables an operator reads at a glance.
 import { Console, Effect } from "effect"
-import { parseArgs } from "node:util"
 import * as ControlClient from "../control/ControlClient.ts"
+import { parseControlCommand } from "./ControlCommandArgs.ts"
 import type { PartitionTable, PartitionTableEntry } from "../control/NodeStatus.ts"
 
 export const help = `Usage: corvus cluster status [options]
@@ -17,39 +17,13 @@ Options:
   --correlator <id>       only this correlator's partitions
   --help, -h              this text`
 
-const flags = {
-  control: { type: "string", default: "127.0.0.1:7225" },
-  correlator: { type: "string" },
-  help: { type: "boolean", short: "h", default: false }
-} as const
-
-// host:port, the host a name, an IPv4 address or a bracketed IPv6 address.
-const ControlAddress = /^(\[[0-9A-Fa-f:.]+\]|[^\s:[\]]+):\d{1,5}$/
-
-/** Runs the command; resolves to the exit status (0 printed, 1 node unreachable or refused, 2 usage). */
+/** Runs the command; resolves to the exit status (0 done, 1 node unreachable or refused, 2 usage). */
 export const main = (args: ReadonlyArray<string>): Effect.Effect<number> =>
   Effect.gen(function* () {
-    const parsed = yield* Effect.try(() => parseArgs({ args: [...args], options: flags, strict: true, allowPositionals: true })).pipe(Effect.either)
-    if (parsed._tag === "Left") {
-      yield* Console.error(`corvus cluster: ${(parsed.left.error as Error).message}\n(corvus cluster --help lists the options)`)
-      return 2
-    }
-    const { values, positionals } = parsed.right
-    if (values.help) {
-      yield* Console.log(help)
-      return 0
-    }
-    const [subcommand, ...extra] = positionals
-    if (subcommand !== "status" || extra.length > 0) {
-      yield* Console.error(`corvus cluster: ${subcommand === undefined ? "missing subcommand" : `unknown subcommand "${[subcommand, ...extra].join(" ")}"`}\n\n${help}`)
-      return 2
-    }
-    if (!ControlAddress.test(values.control)) {
-      yield* Console.error(`corvus cluster: --control must be host:port, not '${values.control}'`)
-      return 2
-    }
+    const values = yield* parseControlCommand("cluster", "status", { correlator: { type: "string" } } as const, help, args)
+    if (typeof values === "number") return values
     const address = values.control
-    return yield* Effect.scoped(Effect.flatMap(ControlClient.make(address), (client) => client.getPartitionTable(values.correlator))).pipe(
+    return yield* Effect.scoped(Effect.flatMap(ControlClient.make(address), (client) => client.getPartitionTable(typeof values.correlator === "string" ? values.correlator : undefined))).pipe(
       Effect.flatMap((table) => Console.log(formatStatus(table, address)).pipe(Effect.as(0))),
       Effect.catchAll((error) =>
         Console.error(

@@ -2,8 +2,8 @@
 // (before maintenance or a scale-in), and says how many it handed over.
 import * as grpc from "@grpc/grpc-js"
 import { Console, Effect } from "effect"
-import { parseArgs } from "node:util"
 import * as ControlClient from "../control/ControlClient.ts"
+import { parseControlCommand } from "./ControlCommandArgs.ts"
 
 export const help = `Usage: corvus node drain [options]
 
@@ -16,36 +16,11 @@ Options:
   --control <host:port>   the node's control plane (default 127.0.0.1:7225)
   --help, -h              this text`
 
-const flags = {
-  control: { type: "string", default: "127.0.0.1:7225" },
-  help: { type: "boolean", short: "h", default: false }
-} as const
-
-// host:port, the host a name, an IPv4 address or a bracketed IPv6 address.
-const ControlAddress = /^(\[[0-9A-Fa-f:.]+\]|[^\s:[\]]+):\d{1,5}$/
-
-/** Runs the command; resolves to the exit status (0 drained, 1 node unreachable or refused, 2 usage). */
+/** Runs the command; resolves to the exit status (0 done, 1 node unreachable or refused, 2 usage). */
 export const main = (args: ReadonlyArray<string>): Effect.Effect<number> =>
   Effect.gen(function* () {
-    const parsed = yield* Effect.try(() => parseArgs({ args: [...args], options: flags, strict: true, allowPositionals: true })).pipe(Effect.either)
-    if (parsed._tag === "Left") {
-      yield* Console.error(`corvus node: ${(parsed.left.error as Error).message}\n(corvus node --help lists the options)`)
-      return 2
-    }
-    const { values, positionals } = parsed.right
-    if (values.help) {
-      yield* Console.log(help)
-      return 0
-    }
-    const [subcommand, ...extra] = positionals
-    if (subcommand !== "drain" || extra.length > 0) {
-      yield* Console.error(`corvus node: ${subcommand === undefined ? "missing subcommand" : `unknown subcommand "${[subcommand, ...extra].join(" ")}"`}\n\n${help}`)
-      return 2
-    }
-    if (!ControlAddress.test(values.control)) {
-      yield* Console.error(`corvus node: --control must be host:port, not '${values.control}'`)
-      return 2
-    }
+    const values = yield* parseControlCommand("node", "drain", {} as const, help, args)
+    if (typeof values === "number") return values
     const address = values.control
     return yield* Effect.scoped(Effect.flatMap(ControlClient.make(address), (client) => client.drain())).pipe(
       Effect.flatMap((result) =>

@@ -218,6 +218,8 @@ export class CorrelatorEngine {
     const candidates = this.index.candidates()
     let matchedCount = 0
     let currentRule = -1
+    // Whether this partition owns the event's group of the current rule: hashed once per rule.
+    let owned = true
     for (let c = 0; c < count; c++) {
       const ordinal = candidates[c]!
       const ruleIndex = this.ruleOfOrdinal[ordinal]!
@@ -225,8 +227,9 @@ export class CorrelatorEngine {
         if (matchedCount > 0) this.apply(this.rules[currentRule]!, event, this.matched, matchedCount)
         matchedCount = 0
         currentRule = ruleIndex
+        owned = this.slice === undefined || this.owns(this.rules[ruleIndex]!, event)
       }
-      if (this.slice !== undefined && !this.owns(this.rules[ruleIndex]!, event)) continue
+      if (!owned) continue
       const selector = this.selectorOfOrdinal[ordinal]!
       if (this.rules[ruleIndex]!.selectors[selector]!.predicate(event)) {
         if (matchedCount === this.matched.length) {

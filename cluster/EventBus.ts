@@ -1,7 +1,7 @@
 // The event bus port: durable, replayable streams of typed records. Production is JetStream;
 // single-node and unit tests use the embedded bus. Consumers are at-least-once and acknowledge
 // only after the handler succeeded; readers replay from a stream sequence and keep no state.
-import { Context, Data, type Effect, type Scope } from "effect"
+import { Context, Data, Effect, type Scope } from "effect"
 
 /** A typed stream of records: names, subjects and the wire codec in one place. */
 export interface Topic<A> {
@@ -85,5 +85,11 @@ export interface EventBusShape {
     handle: (batch: ReadonlyArray<Sequenced<A>>) => Effect.Effect<void, E, R>
   ) => Effect.Effect<ReaderStats, BusError, R | Scope.Scope>
 }
+
+/** A bug in a caller of `read`: positions and batch sizes are whole numbers from 1. */
+export const requireReadPosition = (topic: Topic<unknown>, fromSequence: number, maxBatch: number): Effect.Effect<void> =>
+  !Number.isInteger(fromSequence) || fromSequence < 1 || !Number.isInteger(maxBatch) || maxBatch < 1
+    ? Effect.dieMessage(`read of ${topic.stream} needs fromSequence >= 1 and maxBatch >= 1, got ${fromSequence} and ${maxBatch}`)
+    : Effect.void
 
 export class EventBus extends Context.Tag("corvus/EventBus")<EventBus, EventBusShape>() {}

@@ -19,7 +19,7 @@ import type { BusError, EventBus } from "./EventBus.ts"
 import * as EmbeddedEventBus from "./bus/EmbeddedEventBus.ts"
 import * as NatsEventBus from "./bus/NatsEventBus.ts"
 import * as Membership from "./ownership/Membership.ts"
-import type { OwnershipError } from "./ownership/OwnershipNames.ts"
+import { layerOwnershipConnection, type OwnershipError } from "./ownership/OwnershipNames.ts"
 import * as PartitionLeases from "./ownership/PartitionLeases.ts"
 import * as Topics from "./Topics.ts"
 
@@ -44,6 +44,10 @@ export const cluster = (
   cassandra: CassandraClient.CassandraConfig
 ): Layer.Layer<NodePorts, BusError | CassandraError | OwnershipError> => {
   const stores = Layer.mergeAll(CassandraEventStore.layer, CassandraAlertStore.layer, CassandraCheckpointStore.layer).pipe(Layer.provide(CassandraClient.layer(cassandra)))
-  const ownership = Layer.merge(Membership.layer(nats, { clusterName }), PartitionLeases.layer(nats, { clusterName }))
+  // One NATS connection serves both ownership services.
+  const ownership = Layer.merge(
+    Layer.effect(Membership.Membership, Membership.make({ clusterName, replicas: nats.replicas })),
+    Layer.effect(PartitionLeases.PartitionLeases, PartitionLeases.make({ clusterName, replicas: nats.replicas }))
+  ).pipe(Layer.provide(layerOwnershipConnection(nats)))
   return Layer.mergeAll(stores, ownership, NatsEventBus.layer(nats), Topics.layer(clusterName))
 }

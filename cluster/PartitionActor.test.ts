@@ -10,7 +10,7 @@ import { CorrelatorSpec } from "../model/Rule.ts"
 import { CheckpointStore } from "../storage/CheckpointStore.ts"
 import * as DuckDb from "../storage/embedded/DuckDb.ts"
 import * as DuckDbCheckpointStore from "../storage/embedded/DuckDbCheckpointStore.ts"
-import { eventually } from "../test/support/eventually.ts"
+import { until } from "../test/support/eventually.ts"
 import * as EmbeddedEventBus from "./bus/EmbeddedEventBus.ts"
 import * as CorrelatorRouter from "./CorrelatorRouter.ts"
 import { EventBus } from "./EventBus.ts"
@@ -67,19 +67,6 @@ const expectedIds = (finalTime: number) => {
   return [...whole.processBatch(events).correlations, ...whole.tick(finalTime).correlations].map((c) => c.event.ID).sort()
 }
 
-/** Waits until `check` stops throwing; on timeout the last failure's message is the error. */
-const until = (check: () => void) =>
-  eventually(
-    Effect.sync(() => {
-      try {
-        check()
-        return "holds"
-      } catch (error) {
-        return (error as Error).message
-      }
-    }),
-    (outcome) => outcome === "holds"
-  )
 
 const ports = Layer.mergeAll(EmbeddedEventBus.layerEmbedded, TopicsModule.layer("embedded"), DuckDbCheckpointStore.layerEmbedded.pipe(Layer.provide(DuckDb.layer(":memory:")), Layer.orDie))
 

@@ -10,7 +10,7 @@ import { CollectorId, TenantId } from "../model/Ids.ts"
 import { CorrelatorSpec } from "../model/Rule.ts"
 import * as DuckDb from "../storage/embedded/DuckDb.ts"
 import * as DuckDbCheckpointStore from "../storage/embedded/DuckDbCheckpointStore.ts"
-import { eventually } from "../test/support/eventually.ts"
+import { until } from "../test/support/eventually.ts"
 import * as EmbeddedEventBus from "./bus/EmbeddedEventBus.ts"
 import { EventBus } from "./EventBus.ts"
 import * as Membership from "./ownership/Membership.ts"
@@ -50,19 +50,6 @@ const events: Array<NormalizedEvent> = Array.from({ length: 800 }, (_, index) =>
   SourceAddress: `10.0.${index % 3}.${index % 17}`
 }))
 
-const until = (check: () => void, timeoutMillis = 20_000) =>
-  eventually(
-    Effect.sync(() => {
-      try {
-        check()
-        return "holds"
-      } catch (error) {
-        return (error as Error).message
-      }
-    }),
-    (outcome) => outcome === "holds",
-    timeoutMillis
-  )
 
 const supervisor = (nodeId: string) =>
   PartitionSupervisor.start({

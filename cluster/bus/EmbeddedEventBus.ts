@@ -4,6 +4,7 @@
 import { Deferred, Effect, Exit, Layer } from "effect"
 import {
   EventBus,
+  requireReadPosition,
   type ConsumerSpec,
   type ConsumerStats,
   type EventBusShape,
@@ -158,9 +159,7 @@ export const make = Effect.sync((): EventBusShape => {
     handle: (batch: ReadonlyArray<Sequenced<A>>) => Effect.Effect<void, E, R>
   ) =>
     Effect.gen(function* () {
-      if (!Number.isInteger(fromSequence) || fromSequence < 1 || !Number.isInteger(maxBatch) || maxBatch < 1) {
-        return yield* Effect.dieMessage(`read of ${topic.stream} needs fromSequence >= 1 and maxBatch >= 1, got ${fromSequence} and ${maxBatch}`)
-      }
+      yield* requireReadPosition(topic as Topic<unknown>, fromSequence, maxBatch)
       const stream = streamOf(topic.stream)
       const stats: ReaderStats = { delivered: 0, malformed: 0, handlerFailures: 0, lastSequence: 0 }
       const position: ReaderPosition = { next: fromSequence }

@@ -7,6 +7,7 @@ import { Context, Effect, Exit, Layer, Runtime, Schedule } from "effect"
 import {
   BusError,
   EventBus,
+  requireReadPosition,
   type ConsumerSpec,
   type ConsumerStats,
   type EventBusShape,
@@ -214,9 +215,7 @@ export const make = (config: NatsConfig) =>
       handle: (batch: ReadonlyArray<Sequenced<A>>) => Effect.Effect<void, E, R>
     ) =>
       Effect.gen(function* () {
-        if (!Number.isInteger(fromSequence) || fromSequence < 1 || !Number.isInteger(maxBatch) || maxBatch < 1) {
-          return yield* Effect.dieMessage(`read of ${topic.stream} needs fromSequence >= 1 and maxBatch >= 1, got ${fromSequence} and ${maxBatch}`)
-        }
+        yield* requireReadPosition(topic as Topic<unknown>, fromSequence, maxBatch)
         yield* ensureStream(topic as Topic<unknown>)
         // An ordered consumer: ephemeral, unacknowledged and in memory on one server. After a gap or
         // missed heartbeats the client recreates it from the sequence after the last one it passed

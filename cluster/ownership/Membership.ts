@@ -2,8 +2,8 @@
 // TTL, so the live set is the bucket's keys and a node that stops heartbeating drops out.
 import type { KV, KvEntry } from "@nats-io/kv"
 import { Clock, Context, Deferred, Duration, Effect, Exit, Layer, Option, Ref, Schema, type Scope, Stream } from "effect"
-import { layerConnection, NatsConnectionTag, type NatsConfig } from "../bus/NatsEventBus.ts"
-import { memberKey, membersBucket, OwnershipError, openBucket, retryingTransient, ttlMillis } from "./OwnershipNames.ts"
+import { NatsConnectionTag, type NatsConfig } from "../bus/NatsEventBus.ts"
+import { memberKey, membersBucket, layerOwnershipConnection, OwnershipError, openBucket, retryingTransient, ttlMillis } from "./OwnershipNames.ts"
 
 /** What a node announces about itself; the wire value of its membership key. */
 export const MemberInfo = Schema.Struct({
@@ -281,5 +281,5 @@ export const make = (options: MembershipOptions): Effect.Effect<MembershipShape,
 /** Membership on NATS with a connection of its own. */
 export const layer = (config: NatsConfig, options: Omit<MembershipOptions, "replicas">): Layer.Layer<Membership, OwnershipError> =>
   Layer.effect(Membership, make({ ...options, replicas: config.replicas })).pipe(
-    Layer.provide(layerConnection(config).pipe(Layer.mapError((error) => new OwnershipError({ message: error.message, cause: error }))))
+    Layer.provide(layerOwnershipConnection(config))
   )

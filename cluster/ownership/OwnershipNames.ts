@@ -2,7 +2,8 @@
 // leases), built here and nowhere else, plus the infrastructure error both services share.
 import { Kvm, type KV, type KvOptions } from "@nats-io/kv"
 import type { NatsConnection } from "@nats-io/transport-node"
-import { Data, Duration, Effect, Schedule } from "effect"
+import { Data, Duration, Effect, Layer, Schedule } from "effect"
+import { layerConnection, type NatsConfig } from "../bus/NatsEventBus.ts"
 import type { CorrelatorId } from "../../model/Ids.ts"
 
 /** The KV store behind membership or leases failed (connection, bucket set-up, a read or write). */
@@ -92,3 +93,8 @@ export const openBucket = (connection: NatsConnection, bucket: string, ttl: numb
 /** Retries a read or an idempotent write of an ownership bucket through a brief outage. */
 export const retryingTransient = <A, R>(effect: Effect.Effect<A, OwnershipError, R>): Effect.Effect<A, OwnershipError, R> =>
   Effect.retry(effect, retryTransient)
+
+/** A NATS connection for the ownership services, its failure told as an OwnershipError. */
+export const layerOwnershipConnection = (config: NatsConfig) =>
+  layerConnection(config).pipe(Layer.mapError((error) => new OwnershipError({ message: error.message, cause: error })))
+

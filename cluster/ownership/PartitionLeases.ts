@@ -17,8 +17,8 @@ import type { KV } from "@nats-io/kv"
 import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream"
 import { Clock, Context, Data, Duration, Effect, Layer, Option, Schema } from "effect"
 import type { CorrelatorId } from "../../model/Ids.ts"
-import { layerConnection, NatsConnectionTag, type NatsConfig } from "../bus/NatsEventBus.ts"
-import { leaseKey, leasesBucket, OwnershipError, openBucket, retryingTransient, ttlMillis } from "./OwnershipNames.ts"
+import { NatsConnectionTag, type NatsConfig } from "../bus/NatsEventBus.ts"
+import { leaseKey, leasesBucket, layerOwnershipConnection, OwnershipError, openBucket, retryingTransient, ttlMillis } from "./OwnershipNames.ts"
 
 /** A lease as its holder keeps it: what to renew or release with, and until when it is safe. */
 export interface Lease {
@@ -276,5 +276,5 @@ export const make = (options: PartitionLeasesOptions): Effect.Effect<PartitionLe
 /** Leases on NATS with a connection of their own. */
 export const layer = (config: NatsConfig, options: Omit<PartitionLeasesOptions, "replicas">): Layer.Layer<PartitionLeases, OwnershipError> =>
   Layer.effect(PartitionLeases, make({ ...options, replicas: config.replicas })).pipe(
-    Layer.provide(layerConnection(config).pipe(Layer.mapError((error) => new OwnershipError({ message: error.message, cause: error }))))
+    Layer.provide(layerOwnershipConnection(config))
   )

@@ -16,3 +16,19 @@ export const eventually = <A, E, R>(observe: Effect.Effect<A, E, R>, holds: (val
 
 /** Retries a flaky infrastructure call a few times (not for assertions). */
 export const retrying = Schedule.spaced("200 millis").pipe(Schedule.compose(Schedule.recurs(10)))
+
+/** Waits until `check` (assertions) stops throwing; on timeout the last failure's message is the error. */
+export const until = (check: () => void, timeoutMillis = 20_000) =>
+  eventually(
+    Effect.sync(() => {
+      try {
+        check()
+        return "holds"
+      } catch (error) {
+        return (error as Error).message
+      }
+    }),
+    (outcome) => outcome === "holds",
+    timeoutMillis
+  )
+

@@ -59,7 +59,7 @@ const NumericText = /^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$/
 const VariableName = /^[A-Za-z_][A-Za-z0-9_]*$/
 
 /** A value as a number when it is one or reads as one; NaN otherwise (`""` and `" "` are not 0). */
-const numericValue = (value: unknown): number =>
+export const numericValue = (value: unknown): number =>
   typeof value === "number" ? value : typeof value === "string" && NumericText.test(value) ? Number(value) : NaN
 
 /**

@@ -5,6 +5,7 @@
 // semantics differ between the engines) only costs speed, never correctness.
 import { EventFieldKinds, isEventFieldName } from "../../model/Event.ts"
 import type { Filter } from "../../model/Filter.ts"
+import { numericValue } from "../../model/FilterCompiler.ts"
 
 /** A SQL condition with its bound values; `exact` when it selects exactly the filter's matches. */
 export interface PushedFilter {
@@ -13,8 +14,6 @@ export interface PushedFilter {
   readonly exact: boolean
 }
 
-const NumericText = /^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$/
-const numberOf = (value: string | number): number => (typeof value === "number" ? value : NumericText.test(value) ? Number(value) : NaN)
 
 // Columns stored beside the body; every other field is read from the body's JSON.
 const Columns: Readonly<Record<string, string>> = { Timestamp: "ts", Type: "type", TenantID: "tenant_id", ID: "id" }
@@ -76,7 +75,7 @@ export const pushFilter = (filter: Filter): PushedFilter | undefined => {
     case "exists":
       return target.required ? exact("true") : exact(target.numeric ? `${target.sql} IS NOT NULL` : `COALESCE(${target.sql} <> '', false)`)
     case "in": {
-      const values = target.numeric ? filter.values.map(numberOf).filter((value) => !Number.isNaN(value)) : filter.values.map(String)
+      const values = target.numeric ? filter.values.map(numericValue).filter((value) => !Number.isNaN(value)) : filter.values.map(String)
       if (values.length === 0) return Never
       return whenPresent(target, `${target.sql} IN (${values.map(() => "?").join(", ")})`, values, false)
     }
@@ -91,7 +90,7 @@ export const pushFilter = (filter: Filter): PushedFilter | undefined => {
     default: {
       if (typeof filter.value === "object") return undefined
       if (target.numeric) {
-        const number = numberOf(filter.value)
+        const number = numericValue(filter.value)
         if (Number.isNaN(number)) return filter.op === "!=" ? exact("true") : Never
         const op = filter.op === "!=" ? "<>" : filter.op
         return whenPresent(target, `${target.sql} ${op} ?`, [number], filter.op === "!=")

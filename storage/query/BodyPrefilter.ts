@@ -5,11 +5,11 @@
 // nested Extra key), which is why the compiled filter still decides on every parsed event.
 import { EventFieldKinds, isEventFieldName } from "../../model/Event.ts"
 import type { Filter } from "../../model/Filter.ts"
+import { numericValue } from "../../model/FilterCompiler.ts"
 
 /** Answers false only for a body that cannot match; undefined when nothing can be tested cheaply. */
 export type BodyPrefilter = (body: string) => boolean
 
-const NumericText = /^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$/
 
 /** The texts one of which a matching body must contain, for one condition. */
 const needlesOf = (condition: Filter): ReadonlyArray<string> | undefined => {
@@ -20,7 +20,7 @@ const needlesOf = (condition: Filter): ReadonlyArray<string> | undefined => {
   const key = `"${condition.field}":`
   if (kind === "string") return values.map((value) => key + JSON.stringify(String(value)))
   if (kind === "integer" || kind === "number") {
-    const numbers = values.flatMap((value) => (typeof value === "number" ? [value] : NumericText.test(value) ? [Number(value)] : []))
+    const numbers = values.map(numericValue)
     // A number ends at a comma or the closing brace: 22 must not find 225.
     return numbers.filter(Number.isFinite).flatMap((number) => [`${key}${JSON.stringify(number)},`, `${key}${JSON.stringify(number)}}`])
   }

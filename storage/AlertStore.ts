@@ -29,12 +29,37 @@ export interface AlertQuery {
 
 export class AlertStoreError extends Data.TaggedError("AlertStoreError")<{ readonly message: string; readonly cause?: unknown }> {}
 
+/**
+ * A conditional write lost: someone else wrote the alert (or moved the group's pointer) since
+ * it was read. The writer reads again and re-applies its change; nothing is overwritten.
+ */
+export class AlertChanged extends Data.TaggedError("AlertChanged")<{ readonly tenantId: TenantId; readonly id: AlertId }> {}
+
+/** An alert as stored, with the revision a conditional update must name. */
+export interface StoredAlert {
+  readonly alert: Alert
+  readonly revision: number
+}
+
+/** Where a group's pointer leads: the latest alert opened for it, absent when its opener has not written it yet. */
+export interface GroupHead {
+  readonly alertId: AlertId
+  readonly stored: Option.Option<StoredAlert>
+}
+
 export interface AlertStoreShape {
-  /** Inserts or replaces the alert and points its group at it. */
-  readonly save: (alert: Alert) => Effect.Effect<void, AlertStoreError>
-  readonly get: (tenantId: TenantId, id: AlertId) => Effect.Effect<Option.Option<Alert>, AlertStoreError>
-  /** The latest alert opened for the group, whatever its status. */
-  readonly latestForGroup: (group: AlertGroupRef) => Effect.Effect<Option.Option<Alert>, AlertStoreError>
+  /** Writes a new alert at revision 1; AlertChanged when the id exists. Does not move the group's pointer. */
+  readonly create: (alert: Alert) => Effect.Effect<void, AlertChanged | AlertStoreError>
+  /** Replaces the alert if it is still at `revision` (then at revision + 1); AlertChanged otherwise. */
+  readonly update: (alert: Alert, revision: number) => Effect.Effect<void, AlertChanged | AlertStoreError>
+  /**
+   * Points the alert's group at it if the pointer still leads to `previous` (or is unset, for
+   * undefined); AlertChanged otherwise. Two writers cannot both open the group's next alert.
+   */
+  readonly pointGroup: (alert: Alert, previous: AlertId | undefined) => Effect.Effect<void, AlertChanged | AlertStoreError>
+  readonly get: (tenantId: TenantId, id: AlertId) => Effect.Effect<Option.Option<StoredAlert>, AlertStoreError>
+  /** Where the group's pointer leads (the latest alert opened for it, whatever its status). */
+  readonly groupHead: (group: AlertGroupRef) => Effect.Effect<Option.Option<GroupHead>, AlertStoreError>
   /** Alerts newest (by lastSeen) first. */
   readonly list: (query: AlertQuery) => Effect.Effect<ReadonlyArray<Alert>, AlertStoreError>
 }

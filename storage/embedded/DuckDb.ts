@@ -30,6 +30,8 @@ const Schema = [
   `CREATE TABLE IF NOT EXISTS alerts (
      id VARCHAR PRIMARY KEY, tenant_id VARCHAR NOT NULL, status VARCHAR NOT NULL,
      first_seen BIGINT NOT NULL, last_seen BIGINT NOT NULL, body VARCHAR NOT NULL)`,
+  // Alerts are written conditionally on their revision (see AlertStore.update).
+  `ALTER TABLE alerts ADD COLUMN IF NOT EXISTS revision INTEGER DEFAULT 1`,
   `CREATE TABLE IF NOT EXISTS alert_groups (group_ref VARCHAR PRIMARY KEY, alert_id VARCHAR NOT NULL)`,
   // Bulk writes append here first (fast, no constraint checks), then merge into events.
   `CREATE TEMP TABLE IF NOT EXISTS events_staging (id VARCHAR, tenant_id VARCHAR, ts BIGINT, type INTEGER, body VARCHAR)`

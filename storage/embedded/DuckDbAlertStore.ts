@@ -3,7 +3,7 @@ import { Effect, Layer, Option } from "effect"
 import { Alert } from "../../model/Alert.ts"
 import type { AlertId, TenantId } from "../../model/Ids.ts"
 import { Schema } from "effect"
-import { AlertStore, AlertStoreError, type AlertGroupRef, type AlertQuery } from "../AlertStore.ts"
+import { AlertChanged, AlertStore, AlertStoreError, type AlertGroupRef, type AlertQuery, type GroupHead, type StoredAlert } from "../AlertStore.ts"
 import { DuckDb, type DuckDbError } from "./DuckDb.ts"
 
 const decodeAlert = Schema.decodeUnknownSync(Alert)
@@ -16,29 +16,51 @@ const groupRef = (group: AlertGroupRef): string =>
 export const make = Effect.gen(function* () {
   const db = yield* DuckDb
 
-  const save = (alert: Alert) =>
-    Effect.gen(function* () {
-      yield* db.query(
-        `INSERT OR REPLACE INTO alerts (id, tenant_id, status, first_seen, last_seen, body) VALUES (?, ?, ?, ?, ?, ?)`,
-        [alert.id, alert.tenantID, alert.status, alert.firstSeen, alert.lastSeen, JSON.stringify(alert)]
-      )
-      yield* db.query(`INSERT OR REPLACE INTO alert_groups (group_ref, alert_id) VALUES (?, ?)`, [
-        groupRef({ tenantId: alert.tenantID, correlatorId: alert.correlatorID, ruleId: alert.correlationRuleID, groupKey: alert.groupKey }),
-        alert.id
-      ])
-    }).pipe(Effect.mapError(toStoreError))
+  // RETURNING says whether a conditional statement wrote anything.
+  const conditional = (alert: Alert, sql: string, params: ReadonlyArray<string | number>) =>
+    db.query(sql, params).pipe(
+      Effect.mapError(toStoreError),
+      Effect.flatMap((rows) => (rows.length > 0 ? Effect.void : Effect.fail(new AlertChanged({ tenantId: alert.tenantID, id: alert.id }))))
+    )
+
+  const create = (alert: Alert) =>
+    conditional(
+      alert,
+      `INSERT INTO alerts (id, tenant_id, status, first_seen, last_seen, body, revision) VALUES (?, ?, ?, ?, ?, ?, 1) ON CONFLICT DO NOTHING RETURNING id`,
+      [alert.id, alert.tenantID, alert.status, alert.firstSeen, alert.lastSeen, JSON.stringify(alert)]
+    )
+
+  const update = (alert: Alert, revision: number) =>
+    conditional(
+      alert,
+      `UPDATE alerts SET status = ?, first_seen = ?, last_seen = ?, body = ?, revision = ? WHERE tenant_id = ? AND id = ? AND revision = ? RETURNING id`,
+      [alert.status, alert.firstSeen, alert.lastSeen, JSON.stringify(alert), revision + 1, alert.tenantID, alert.id, revision]
+    )
+
+  const pointGroup = (alert: Alert, previous: AlertId | undefined) => {
+    const ref = groupRef({ tenantId: alert.tenantID, correlatorId: alert.correlatorID, ruleId: alert.correlationRuleID, groupKey: alert.groupKey })
+    return previous === undefined
+      ? conditional(alert, `INSERT INTO alert_groups (group_ref, alert_id) VALUES (?, ?) ON CONFLICT DO NOTHING RETURNING alert_id`, [ref, alert.id])
+      : conditional(alert, `UPDATE alert_groups SET alert_id = ? WHERE group_ref = ? AND alert_id = ? RETURNING alert_id`, [alert.id, ref, previous])
+  }
+
+  const stored = (row: Record<string, unknown>): StoredAlert => ({ alert: decodeAlert(JSON.parse(String(row.body))), revision: Number(row.revision) })
 
   const get = (tenantId: TenantId, id: AlertId) =>
-    db.query(`SELECT body FROM alerts WHERE tenant_id = ? AND id = ?`, [tenantId, id]).pipe(
-      Effect.map((rows) => Option.fromNullable(rows[0]).pipe(Option.map((row) => decodeAlert(JSON.parse(String(row.body)))))),
+    db.query(`SELECT body, revision FROM alerts WHERE tenant_id = ? AND id = ?`, [tenantId, id]).pipe(
+      Effect.map((rows) => Option.fromNullable(rows[0]).pipe(Option.map(stored))),
       Effect.mapError(toStoreError)
     )
 
-  const latestForGroup = (group: AlertGroupRef) =>
+  const groupHead = (group: AlertGroupRef) =>
     db
-      .query(`SELECT a.body FROM alert_groups g JOIN alerts a ON a.id = g.alert_id WHERE g.group_ref = ?`, [groupRef(group)])
+      .query(`SELECT g.alert_id, a.body, a.revision FROM alert_groups g LEFT JOIN alerts a ON a.id = g.alert_id WHERE g.group_ref = ?`, [groupRef(group)])
       .pipe(
-        Effect.map((rows) => Option.fromNullable(rows[0]).pipe(Option.map((row) => decodeAlert(JSON.parse(String(row.body)))))),
+        Effect.map((rows) =>
+          Option.fromNullable(rows[0]).pipe(
+            Option.map((row): GroupHead => ({ alertId: String(row.alert_id) as AlertId, stored: row.body === null ? Option.none() : Option.some(stored(row)) }))
+          )
+        ),
         Effect.mapError(toStoreError)
       )
 
@@ -76,7 +98,7 @@ export const make = Effect.gen(function* () {
     )
   }
 
-  return { save, get, latestForGroup, list }
+  return { create, update, pointGroup, get, groupHead, list }
 })
 
 /** The embedded alert store over the process's DuckDB. */

@@ -14,6 +14,7 @@ import { IndexedHeap } from "./IndexedHeap.ts"
 import { partitionOf, ruleSalt, unpartitionableReason, type PartitionSlice } from "./Partitioning.ts"
 import { compileRules, type CompiledAction, type CompiledRule } from "./RuleCompiler.ts"
 import { SelectorIndex } from "./SelectorIndex.ts"
+import { sameValue } from "./SpecEquality.ts"
 import { asText } from "./Variables.ts"
 
 /** How deep correlation events may loop back into their own correlator. */
@@ -548,9 +549,27 @@ export class CorrelatorEngine {
     return w.result()
   }
 
-  /** A fresh engine for `spec` (and partition) in the state `snapshot` holds; the rules must be the same. */
-  static restore(spec: CorrelatorSpec, snapshot: Uint8Array, options: { readonly partition?: PartitionSlice } = {}): CorrelatorEngine {
+  /**
+   * The engine of `spec`, a new revision of this engine's correlator, with this engine's state
+   * moved over (see `restore`'s `previous`): groups and rate limits of the rules whose id and
+   * definition are unchanged, records of the active lists declared the same, and stream time.
+   */
+  static reloaded(engine: CorrelatorEngine, spec: CorrelatorSpec): CorrelatorEngine {
+    return CorrelatorEngine.restore(spec, engine.snapshot(), { ...(engine.slice !== undefined ? { partition: engine.slice } : {}), previous: engine.spec })
+  }
+
+  /**
+   * A fresh engine for `spec` (and partition) in the state `snapshot` holds. Without `previous`
+   * the snapshot must be of `spec`'s rules. With it, the snapshot is of `previous` (an earlier
+   * revision of the same correlator) and only what is still valid moves over: a rule keeps its
+   * groups and rate limit when a rule with its id is in `spec` with an identical definition and
+   * the global variables are identical too; an active list keeps its records when `spec`
+   * declares it identically. Changed and removed rules and lists drop theirs, new ones start
+   * empty; stream time and the order of open groups carry over.
+   */
+  static restore(spec: CorrelatorSpec, snapshot: Uint8Array, options: { readonly partition?: PartitionSlice; readonly previous?: CorrelatorSpec } = {}): CorrelatorEngine {
     const engine = new CorrelatorEngine(spec, options)
+    const previous = options.previous ?? spec
     const r = new ByteReader(snapshot)
     if (r.u32() !== SnapshotMagic || r.u32() !== SnapshotVersion) throw new SnapshotCorrupt("not a correlator snapshot of this version")
     if (r.string() !== spec.id) throw new SnapshotCorrupt("snapshot of another correlator")
@@ -561,15 +580,30 @@ export class CorrelatorEngine {
     }
     const ruleCount = r.u32()
     const ruleIds = Array.from({ length: ruleCount }, () => r.string())
-    if (ruleIds.join("\u0000") !== engine.rules.map((rule) => rule.rule.id).join("\u0000")) throw new SnapshotCorrupt("snapshot of other rules")
+    if (ruleIds.join("\u0000") !== previous.rules.map((rule) => rule.id).join("\u0000")) throw new SnapshotCorrupt("snapshot of other rules")
+    // Where each snapshot rule's state goes in the new engine; -1: dropped.
+    const globalsKept = sameValue(previous.globalVariables, spec.globalVariables)
+    const targets = previous.rules.map((rule, index) => {
+      if (options.previous === undefined) return index
+      if (!globalsKept) return -1
+      const target = engine.rules.findIndex((candidate) => candidate.rule.id === rule.id)
+      return target >= 0 && sameValue(rule, engine.rules[target]!.rule) ? target : -1
+    })
     engine.watermark = r.f64()
     engine.now = engine.watermark
     engine.openSeq = r.f64()
     for (let index = 0; index < ruleCount; index++) {
-      engine.rateSecond[index] = r.f64()
-      engine.rateCount[index] = r.u32()
+      const target = targets[index]!
+      const rateSecond = r.f64()
+      const rateCount = r.u32()
       const slots = r.u32()
-      const table = engine.rules[index]!.table
+      if (target < 0) {
+        skipSlots(r, slots, previous.rules[index]!)
+        continue
+      }
+      engine.rateSecond[target] = rateSecond
+      engine.rateCount[target] = rateCount
+      const table = engine.rules[target]!.table
       for (let i = 0; i < slots; i++) {
         const key = r.string()
         const windowStart = r.f64()
@@ -589,7 +623,11 @@ export class CorrelatorEngine {
         const uniqueCount = r.u32()
         if (uniqueCount > 0) table.unique.set(slot, new Set(Array.from({ length: uniqueCount }, () => r.string())))
       }
-      if (table !== undefined) engine.refreshDeadline(index)
+      if (table !== undefined) engine.refreshDeadline(target)
+    }
+    const listKept = (list: string): boolean => {
+      const declared = spec.activeLists.find((candidate) => candidate.name === list)
+      return declared !== undefined && (options.previous === undefined || sameValue(previous.activeLists.find((candidate) => candidate.name === list), declared))
     }
     const nextSeq = r.f64()
     const records = r.u32()
@@ -602,12 +640,34 @@ export class CorrelatorEngine {
       const fieldCount = r.u32()
       const fields: Record<string, string> = {}
       for (let f = 0; f < fieldCount; f++) fields[r.string()] = r.string()
-      engine.lists.restore(list, key, { fields, expiresAt, seq, createdAt })
+      if (listKept(list)) engine.lists.restore(list, key, { fields, expiresAt, seq, createdAt })
     }
     engine.lists.restoreSeq(nextSeq)
-    engine.refreshDeadline(ruleCount)
+    engine.refreshDeadline(engine.rules.length)
     if (!r.done) throw new SnapshotCorrupt("trailing bytes after the snapshot")
     return engine
+  }
+}
+
+/** Reads past the groups of a snapshot rule whose state a reload drops (their layout is `rule`'s). */
+const skipSlots = (r: ByteReader, slots: number, rule: CorrelatorSpec["rules"][number]): void => {
+  if (slots > 0 && rule.kind !== "standard") throw new SnapshotCorrupt("buckets for a rule without windows")
+  const selectors = rule.kind === "standard" ? rule.selectors.length : 0
+  for (let i = 0; i < slots; i++) {
+    // In `snapshot`'s order: key, window start, open order, first-ID hash, start and end time, counters.
+    r.string()
+    r.f64()
+    r.f64()
+    r.u32()
+    r.f64()
+    r.f64()
+    r.u32()
+    r.u32()
+    for (let s = 0; s < selectors; s++) r.u32()
+    const ids = r.u32()
+    for (let k = 0; k < ids; k++) r.string()
+    const unique = r.u32()
+    for (let k = 0; k < unique; k++) r.string()
   }
 }
 

@@ -5,11 +5,15 @@
 // carry that time to quiet partitions. Reading in order (not a shared durable consumer, whose
 // redeliveries come after newer events) is what keeps every partition's input in stream order,
 // so a cluster correlates exactly as one node does.
-import { Clock, Deferred, type Duration, Effect, Option, Schedule } from "effect"
+// Rules change at one stream position: the router routes with one revision of the correlator at a
+// time, stamps every match and mark with it, and moves to a newer revision from the registry only
+// between batches; each partition switches when it meets the first match of the new revision.
+import { Clock, Deferred, type Duration, Effect, Option, Schedule, Stream } from "effect"
 import { randomUUID } from "node:crypto"
 import { CorrelatorEngine } from "../actors/CorrelatorEngine.ts"
 import type { CorrelatorSpec } from "../model/Rule.ts"
 import { CheckpointStore, type CheckpointStoreError, type StaleEpoch } from "../storage/CheckpointStore.ts"
+import { CorrelatorRegistry } from "./CorrelatorRegistry.ts"
 import { EventBus } from "./EventBus.ts"
 import { Topics, type PartitionMatch } from "./Topics.ts"
 
@@ -24,6 +28,8 @@ export interface RouterOptions {
   readonly slot: number
   /** Position saves; re-routed events after a restart fall inside the bus's de-duplication window. */
   readonly checkpointEvery: Duration.DurationInput
+  /** The registry revision `spec` is; the router starts routing under it. Default 1. */
+  readonly revision?: number
 }
 
 export interface RouterStats {
@@ -32,6 +38,10 @@ export interface RouterStats {
   routed: number
   /** The events-stream sequence routed so far. */
   lastSequence: number
+  /** The position last saved; a successor starts after it. */
+  checkpointSequence: number
+  /** The correlator revision it routes (and stamps matches) under now. */
+  revision: number
 }
 
 export interface Router {
@@ -54,26 +64,55 @@ const decodeTime = (bytes: Uint8Array): number | null => {
   return Number.isNaN(time) ? null : time
 }
 
+/** What the router routes with: one revision's selectors and sources. */
+interface Routing {
+  readonly revision: number
+  readonly spec: CorrelatorSpec
+  /** Selectors only: a router keeps no correlation state. */
+  readonly selectors: CorrelatorEngine
+  readonly out: Int32Array
+}
+
+const routingOf = (revision: number, spec: CorrelatorSpec): Routing => ({
+  revision,
+  spec,
+  selectors: new CorrelatorEngine(spec),
+  out: new Int32Array(Math.max(1, spec.rules.length))
+})
+
 /** Starts the router of `spec` in the current scope. */
 export const start = (spec: CorrelatorSpec, options: RouterOptions) =>
   Effect.gen(function* () {
     const bus = yield* EventBus
     const topics = yield* Topics
     const checkpoints = yield* CheckpointStore
-    // Selectors only: a router keeps no correlation state.
-    const selectors = new CorrelatorEngine(spec)
-    const out = new Int32Array(Math.max(1, spec.rules.length))
+    const registry = yield* CorrelatorRegistry
+    let routing = routingOf(options.revision ?? 1, spec)
+    // The newest revision the registry announced; the router moves to it between batches.
+    let announced = routing.revision
     const instance = randomUUID()
     const loaded = yield* checkpoints.load(spec.id, options.slot)
     let streamTime: number | null = Option.isSome(loaded) ? decodeTime(loaded.value.snapshot) : null
     let markedTime: number | null = null
     let marks = 0
-    const stats: RouterStats = { read: 0, routed: 0, lastSequence: Option.isSome(loaded) ? loaded.value.sequence : 0 }
+    const restoredSequence = Option.isSome(loaded) ? loaded.value.sequence : 0
+    const stats: RouterStats = { read: 0, routed: 0, lastSequence: restoredSequence, checkpointSequence: restoredSequence, revision: routing.revision }
     let savedSequence = -1
     const superseded = yield* Deferred.make<StaleEpoch>()
     const permit = yield* Effect.makeSemaphore(1)
     const isSource = (tenantId: string, collectorId: string) =>
-      spec.sources.some((source) => source.tenantId === tenantId && (source.collectorId === undefined || source.collectorId === collectorId))
+      routing.spec.sources.some((source) => source.tenantId === tenantId && (source.collectorId === undefined || source.collectorId === collectorId))
+
+    // A failed read leaves the router on the revision it has; the batch is handed again.
+    const followRegistry = Effect.gen(function* () {
+      if (announced <= routing.revision) return
+      const revision = announced
+      const next = yield* registry.at(spec.id, revision)
+      if (Option.isNone(next)) return yield* Effect.logWarning(`router ${spec.id}: revision ${revision} was announced but is not in the registry; routing stays on ${routing.revision}`)
+      routing = routingOf(revision, next.value)
+      stats.revision = revision
+      yield* Effect.logInfo(`router ${spec.id}: routing under revision ${revision} from sequence ${stats.lastSequence + 1}`)
+    })
 
     const checkpoint = permit.withPermits(1)(
       Effect.gen(function* () {
@@ -82,6 +121,7 @@ export const start = (spec: CorrelatorSpec, options: RouterOptions) =>
         const savedAt = yield* Clock.currentTimeMillis
         yield* checkpoints.save({ correlatorId: spec.id, partition: options.slot, epoch: options.epoch, sequence, savedAt, snapshot: encodeTime(streamTime) })
         savedSequence = sequence
+        stats.checkpointSequence = sequence
       }).pipe(Effect.tapError((error) => (error._tag === "StaleEpoch" ? Deferred.succeed(superseded, error) : Effect.void)))
     )
 
@@ -89,13 +129,16 @@ export const start = (spec: CorrelatorSpec, options: RouterOptions) =>
       permit.withPermits(1)(
         Effect.gen(function* () {
           if (yield* Deferred.isDone(superseded)) return
+          // Between batches only: every match of one batch carries the same revision.
+          yield* followRegistry
+          const { selectors, out, revision } = routing
           const matches: Array<PartitionMatch> = []
           let time = streamTime
           for (const { record } of batch) {
             const event = record.event
             if (!isSource(event.TenantID, record.collectorId)) continue
             const found = selectors.route(event, options.partitions, out)
-            for (let i = 0; i < found; i++) matches.push({ correlatorId: spec.id, partition: out[i]!, streamTime: time, event })
+            for (let i = 0; i < found; i++) matches.push({ correlatorId: spec.id, partition: out[i]!, streamTime: time, event, revision })
             time = time === null ? event.Timestamp : Math.max(time, event.Timestamp)
           }
           // Stream time and position move only once the batch is on the bus: a clock mark never
@@ -111,7 +154,8 @@ export const start = (spec: CorrelatorSpec, options: RouterOptions) =>
     const mark = Effect.suspend(() => {
       if (streamTime === null || streamTime === markedTime) return Effect.void
       const time = streamTime
-      const records = Array.from({ length: options.partitions }, (_, partition): PartitionMatch => ({ correlatorId: spec.id, partition, streamTime: time, markId: `${instance}-${marks}` }))
+      const revision = routing.revision
+      const records = Array.from({ length: options.partitions }, (_, partition): PartitionMatch => ({ correlatorId: spec.id, partition, streamTime: time, markId: `${instance}-${marks}`, revision }))
       marks++
       return bus.publish(topics.matches, records).pipe(
         Effect.tap(() => Effect.sync(() => (markedTime = time))),
@@ -119,6 +163,12 @@ export const start = (spec: CorrelatorSpec, options: RouterOptions) =>
       )
     })
     yield* mark.pipe(Effect.repeat(Schedule.spaced(options.markInterval)), Effect.forkScoped)
+    yield* registry.changes(spec.id).pipe(
+      Stream.runForEach((revision) => Effect.sync(() => (announced = Math.max(announced, revision)))),
+      Effect.tapError((error) => Effect.logWarning(`router ${spec.id}: registry watch failed; watching again`, error)),
+      Effect.retry(Schedule.spaced("1 second")),
+      Effect.forkScoped
+    )
     yield* checkpoint.pipe(
       Effect.catchAll((error) => Effect.logWarning(`router ${spec.id}: position not saved; the next save retries`, error)),
       Effect.repeat(Schedule.spaced(options.checkpointEvery)),

@@ -60,12 +60,13 @@ export interface EventBusShape {
   readonly publish: <A>(topic: Topic<A>, records: ReadonlyArray<A>) => Effect.Effect<void, BusError>
   /**
    * Starts a durable consumer in the background of the current scope. `handle` gets batches in
-   * stream order; they are acknowledged only when it succeeds, and redelivered when it fails.
+   * stream order, each record with its stream sequence; they are acknowledged only when it
+   * succeeds, and redelivered (after newer records) when it fails.
    */
   readonly consume: <A, E, R>(
     topic: Topic<A>,
     spec: ConsumerSpec,
-    handle: (batch: ReadonlyArray<A>) => Effect.Effect<void, E, R>
+    handle: (batch: ReadonlyArray<Sequenced<A>>) => Effect.Effect<void, E, R>
   ) => Effect.Effect<ConsumerStats, BusError, R | Scope.Scope>
   /**
    * Reads, in stream order and from `fromSequence` (inclusive; 1 = the start), the records of `topic`
@@ -84,6 +85,13 @@ export interface EventBusShape {
     maxBatch: number,
     handle: (batch: ReadonlyArray<Sequenced<A>>) => Effect.Effect<void, E, R>
   ) => Effect.Effect<ReaderStats, BusError, R | Scope.Scope>
+  /**
+   * The stream sequence of the last record stored on each of `subjects` (a subject may be a
+   * wildcard filter: the last of any subject it matches), in the order asked; 0 for a subject with
+   * no record. For progress reports (how far a reader lags), not for the per-event path: it costs
+   * a round trip per subject.
+   */
+  readonly lastSequences: <A>(topic: Topic<A>, subjects: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<number>, BusError>
 }
 
 /** A bug in a caller of `read`: positions and batch sizes are whole numbers from 1. */

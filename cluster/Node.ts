@@ -14,6 +14,7 @@ import { AlertStore } from "../storage/AlertStore.ts"
 import { EventStore } from "../storage/EventStore.ts"
 import * as AlertService from "./AlertService.ts"
 import { CorrelatorId } from "../model/Ids.ts"
+import * as ClusterView from "./control/ClusterView.ts"
 import * as ControlServer from "./control/ControlServer.ts"
 import * as LiveNodeStatus from "./control/LiveNodeStatus.ts"
 import type { NodeMode } from "./control/NodeStatus.ts"
@@ -36,16 +37,28 @@ export interface NodeOptions {
   readonly version: string
   /** Partitions of each correlator that can be split. */
   readonly partitions: number
+  /**
+   * The roles this node runs besides correlation (routers, partitions and the alert service run
+   * on every node, so ownership never targets a node that would not take it); all when absent.
+   */
+  readonly edgeRoles?: ReadonlyArray<EdgeRole>
   /** Where the installation's CA and the node's certificate live (TLS connectors); created on first use. */
   readonly caDir?: string
+  /** The file `deployment` came from, read again by ReloadCorrelator; none for the built-in demo. */
+  readonly deploymentFile?: string | undefined
 }
 
 export interface NodeHandle {
-  readonly apiUrl: string
-  readonly consoleUrl: string
+  /** Absent when the node runs no gateway. */
+  readonly apiUrl: string | undefined
+  readonly consoleUrl: string | undefined
   readonly controlAddress: string
   readonly collectorPorts: ReadonlyMap<CollectorId, number>
 }
+
+/** A role a node may leave out: intake, storage, or the API and console. */
+export type EdgeRole = "collector" | "store" | "gateway"
+export const EdgeRoles: ReadonlyArray<EdgeRole> = ["collector", "store", "gateway"]
 
 /** The lease name of the cluster's one alert service. */
 const AlertServiceLease = CorrelatorId.make("alert-service")
@@ -77,17 +90,19 @@ export const run = (deployment: Deployment, options: NodeOptions) =>
     const supervised = deployment.correlators.map((spec) => ({ spec, partitions: unpartitionableReason(spec) === undefined ? options.partitions : 1 }))
     // The control plane starts first and stops last: the supervisor joins the membership with
     // the port it really bound (port 0 in tests), and a stopping node still answers.
+    const edgeRoles = new Set(options.edgeRoles ?? EdgeRoles)
     const live = yield* LiveNodeStatus.make({
       nodeId: options.nodeId,
       version: options.version,
       mode: options.mode,
-      roles: ["collector", "store", "correlator", "alerts", "gateway"],
-      correlators: supervised
+      roles: [...(["collector", "store"] as const).filter((role) => edgeRoles.has(role)), "correlator", "alerts", ...(edgeRoles.has("gateway") ? (["gateway"] as const) : [])],
+      correlators: supervised,
+      deploymentFile: options.deploymentFile
     })
     const control = yield* ControlServer.make({ host: options.host, port: options.controlPort, status: live.status })
 
-    const storage = yield* StorageWriter.start
-    yield* RetentionSweeper.start(deployment.tenants)
+    const storage = edgeRoles.has("store") ? yield* StorageWriter.start : undefined
+    if (edgeRoles.has("store")) yield* RetentionSweeper.start(deployment.tenants)
     // The alert service runs on one node at a time (leased like a partition): two nodes extending
     // the same alert would overwrite each other's additions.
     const alertContext = yield* Effect.context<AlertStore | EventBus | Topics>()
@@ -111,7 +126,7 @@ export const run = (deployment: Deployment, options: NodeOptions) =>
     })
 
     const collectorPorts = new Map<CollectorId, number>()
-    const collectors = yield* Effect.forEach(deployment.collectors, (spec) =>
+    const collectors = yield* Effect.forEach(edgeRoles.has("collector") ? deployment.collectors : [], (spec) =>
       Collector.run(spec, (events) => bus.publish(topics.events, events.map((event) => ({ collectorId: spec.id, event }))), options.caDir === undefined ? {} : { tls: { caDir: options.caDir } }).pipe(
         Effect.tap((running) => Effect.sync(() => collectorPorts.set(spec.id, running.port)))
       )
@@ -122,17 +137,19 @@ export const run = (deployment: Deployment, options: NodeOptions) =>
       run: (effect) => Runtime.runPromiseExit(runtime)(effect),
       tokens: options.tokens,
       tenants: deployment.tenants,
-      logInternal: (message, cause) => Runtime.runFork(runtime)(Effect.logError(message, cause))
+      logInternal: (message, cause) => Runtime.runFork(runtime)(Effect.logError(message, cause)),
+      // Through the node's own control plane, as any other client of it.
+      cluster: ClusterView.overview(control.address)
     }
-    const apiPort = yield* listen(yield* Effect.promise(() => buildApiServer(context)), options.host, options.apiPort, "API")
-    const consolePort = yield* listen(yield* Effect.promise(() => buildConsoleServer(context)), options.host, options.consolePort, "console")
+    const apiPort = edgeRoles.has("gateway") ? yield* listen(yield* Effect.promise(() => buildApiServer(context)), options.host, options.apiPort, "API") : undefined
+    const consolePort = edgeRoles.has("gateway") ? yield* listen(yield* Effect.promise(() => buildConsoleServer(context)), options.host, options.consolePort, "console") : undefined
 
     yield* live.started({
       supervisor,
       counters: () => ({
         eventsReceived: collectors.reduce((sum, running) => sum + running.stats.received, 0),
-        eventsStored: storage.events.acknowledged,
-        correlationEvents: storage.correlations.acknowledged,
+        eventsStored: storage?.events.acknowledged ?? 0,
+        correlationEvents: storage?.correlations.acknowledged ?? 0,
         alerts: alerts?.stats.acknowledged ?? 0,
         parseErrors: collectors.reduce((sum, running) => sum + running.stats.parseErrors, 0)
       })
@@ -142,8 +159,8 @@ export const run = (deployment: Deployment, options: NodeOptions) =>
     yield* Effect.addFinalizer(() => live.stopping)
 
     return {
-      apiUrl: urlOf(options.host, apiPort),
-      consoleUrl: urlOf(options.host, consolePort),
+      apiUrl: apiPort === undefined ? undefined : urlOf(options.host, apiPort),
+      consoleUrl: consolePort === undefined ? undefined : urlOf(options.host, consolePort),
       controlAddress: control.address,
       collectorPorts
     } satisfies NodeHandle

@@ -17,6 +17,7 @@ import type { CheckpointStore } from "../storage/CheckpointStore.ts"
 import type { EventStore } from "../storage/EventStore.ts"
 import type { BusError, EventBus } from "./EventBus.ts"
 import * as EmbeddedEventBus from "./bus/EmbeddedEventBus.ts"
+import * as CorrelatorRegistry from "./CorrelatorRegistry.ts"
 import * as NatsEventBus from "./bus/NatsEventBus.ts"
 import * as Membership from "./ownership/Membership.ts"
 import { layerOwnershipConnection, type OwnershipError } from "./ownership/OwnershipNames.ts"
@@ -24,7 +25,15 @@ import * as PartitionLeases from "./ownership/PartitionLeases.ts"
 import * as Topics from "./Topics.ts"
 
 /** The ports every node needs. */
-export type NodePorts = EventBus | EventStore | AlertStore | CheckpointStore | Membership.Membership | PartitionLeases.PartitionLeases | Topics.Topics
+export type NodePorts =
+  | EventBus
+  | EventStore
+  | AlertStore
+  | CheckpointStore
+  | Membership.Membership
+  | PartitionLeases.PartitionLeases
+  | CorrelatorRegistry.CorrelatorRegistry
+  | Topics.Topics
 
 /** Embedded stores in `dataDir` (":memory:" keeps nothing) and the in-process bus. */
 export const embedded = (dataDir: string): Layer.Layer<NodePorts, DuckDb.DuckDbError> => {
@@ -33,7 +42,7 @@ export const embedded = (dataDir: string): Layer.Layer<NodePorts, DuckDb.DuckDbE
   // Checkpoints name positions in the in-process bus, which a restart empties: they live and
   // die with it, in a database of their own.
   const checkpoints = DuckDbCheckpointStore.layerEmbedded.pipe(Layer.provide(DuckDb.layer(":memory:")))
-  const ownership = Layer.merge(Membership.layerMemory(), PartitionLeases.layerMemory())
+  const ownership = Layer.mergeAll(Membership.layerMemory(), PartitionLeases.layerMemory(), CorrelatorRegistry.layerMemory())
   return Layer.mergeAll(stores, checkpoints, ownership, EmbeddedEventBus.layerEmbedded, Topics.layer("embedded"))
 }
 
@@ -42,12 +51,13 @@ export const cluster = (
   clusterName: string,
   nats: NatsEventBus.NatsConfig,
   cassandra: CassandraClient.CassandraConfig
-): Layer.Layer<NodePorts, BusError | CassandraError | OwnershipError> => {
+): Layer.Layer<NodePorts, BusError | CassandraError | OwnershipError | CorrelatorRegistry.CorrelatorRegistryError> => {
   const stores = Layer.mergeAll(CassandraEventStore.layer, CassandraAlertStore.layer, CassandraCheckpointStore.layer).pipe(Layer.provide(CassandraClient.layer(cassandra)))
-  // One NATS connection serves both ownership services.
-  const ownership = Layer.merge(
+  // One NATS connection serves the ownership services and the correlator registry.
+  const ownership = Layer.mergeAll(
     Layer.effect(Membership.Membership, Membership.make({ clusterName, replicas: nats.replicas })),
-    Layer.effect(PartitionLeases.PartitionLeases, PartitionLeases.make({ clusterName, replicas: nats.replicas }))
+    Layer.effect(PartitionLeases.PartitionLeases, PartitionLeases.make({ clusterName, replicas: nats.replicas })),
+    Layer.effect(CorrelatorRegistry.CorrelatorRegistry, CorrelatorRegistry.make({ clusterName, replicas: nats.replicas }))
   ).pipe(Layer.provide(layerOwnershipConnection(nats)))
   return Layer.mergeAll(stores, ownership, NatsEventBus.layer(nats), Topics.layer(clusterName))
 }

@@ -1,6 +1,9 @@
 // Partition actors on the embedded bus and store: routed through the correlator's router, two
 // partitions emit exactly what one whole engine does; an owner handing over at a checkpoint
-// loses and doubles nothing; a paused former owner is superseded and its output fenced.
+// loses and doubles nothing; a paused former owner is superseded and its output fenced. Rule
+// revisions: an actor moves to a newer revision exactly at the first match stamped with it (and
+// its checkpoints carry the revision, old ones read as revision 1); the router stamps what it
+// routes and moves to a deployed revision between batches.
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, Exit, Layer, Schema, Scope } from "effect"
 import { CorrelatorEngine } from "../actors/CorrelatorEngine.ts"
@@ -12,11 +15,12 @@ import * as DuckDb from "../storage/embedded/DuckDb.ts"
 import * as DuckDbCheckpointStore from "../storage/embedded/DuckDbCheckpointStore.ts"
 import { until } from "../test/support/eventually.ts"
 import * as EmbeddedEventBus from "./bus/EmbeddedEventBus.ts"
+import * as CorrelatorRegistry from "./CorrelatorRegistry.ts"
 import * as CorrelatorRouter from "./CorrelatorRouter.ts"
 import { EventBus } from "./EventBus.ts"
 import { FenceBook } from "./FenceBook.ts"
 import * as PartitionActor from "./PartitionActor.ts"
-import { Topics } from "./Topics.ts"
+import { Topics, type PartitionMatch } from "./Topics.ts"
 import * as TopicsModule from "./Topics.ts"
 
 const tenant = TenantId.make("tenant-2")
@@ -68,7 +72,12 @@ const expectedIds = (finalTime: number) => {
 }
 
 
-const ports = Layer.mergeAll(EmbeddedEventBus.layerEmbedded, TopicsModule.layer("embedded"), DuckDbCheckpointStore.layerEmbedded.pipe(Layer.provide(DuckDb.layer(":memory:")), Layer.orDie))
+const ports = Layer.mergeAll(
+  EmbeddedEventBus.layerEmbedded,
+  TopicsModule.layer("embedded"),
+  DuckDbCheckpointStore.layerEmbedded.pipe(Layer.provide(DuckDb.layer(":memory:")), Layer.orDie),
+  CorrelatorRegistry.layerMemory()
+)
 
 const publishEvents = (batch: ReadonlyArray<NormalizedEvent>) =>
   Effect.gen(function* () {
@@ -85,9 +94,9 @@ const collectCorrelations = Effect.gen(function* () {
   const fences = new FenceBook()
   yield* bus.consume(topics.correlations, { durable: "test-collector", filterSubjects: [], maxBatch: 100 }, (batch) =>
     Effect.sync(() => {
-      for (const correlation of batch) seen.push({
+      for (const { sequence, record: correlation } of batch) seen.push({
           id: correlation.event.ID,
-          admitted: fences.admit(correlation.correlatorId, correlation.fence),
+          admitted: fences.admit(correlation.correlatorId, correlation.fence, sequence),
           partition: correlation.fence?.partition,
           epoch: correlation.fence?.epoch
         })
@@ -176,6 +185,126 @@ describe("PartitionActor", () => {
         const stored = yield* checkpoints.load(spec.id, 0)
         expect(stored._tag === "Some" && stored.value.epoch).toBe(2)
         yield* Scope.close(firstScope, Exit.void)
+      }).pipe(Effect.provide(ports))
+    ), 30_000)
+})
+
+describe("PartitionActor and CorrelatorRouter across rule revisions", () => {
+  // Revision 2 raises "spray"'s threshold and leaves "guessing" as it was.
+  const raised = Schema.decodeUnknownSync(CorrelatorSpec)({
+    ...Schema.encodeSync(CorrelatorSpec)(spec),
+    rules: Schema.encodeSync(CorrelatorSpec)(spec).rules.map((rule) =>
+      rule.id === "spray" && rule.kind === "standard" ? { ...rule, selectors: rule.selectors.map((selector) => ({ ...selector, threshold: 6 })) } : rule
+    )
+  })
+  const single = (epoch: number): PartitionActor.PartitionActorOptions => ({ ...options(0, epoch), partitions: 1 })
+  // What the partition is sent: events 0-299 stamped 1 (the first 100 without a stamp, as records
+  // from before revisions), the rest stamped 2, each with the stream time before it.
+  const switchAt = 300
+  const matches: Array<PartitionMatch> = events.map((event, index) => ({
+    correlatorId: spec.id,
+    partition: 0,
+    streamTime: index === 0 ? null : events[index - 1]!.Timestamp,
+    event,
+    ...(index < 100 ? {} : { revision: index < switchAt ? 1 : 2 })
+  }))
+  const finalTime = events[events.length - 1]!.Timestamp + 120_000
+
+  /** The engine of revision 1 up to the switch, then moved to revision 2, fed as the actor feeds it. */
+  const expectedIds = () => {
+    let engine = new CorrelatorEngine(spec)
+    const ids: Array<string> = []
+    matches.forEach((match, index) => {
+      if (index === switchAt) engine = CorrelatorEngine.reloaded(engine, raised)
+      if (match.streamTime !== null) ids.push(...engine.tick(match.streamTime).correlations.map((c) => c.event.ID))
+      ids.push(...engine.processBatch([match.event!]).correlations.map((c) => c.event.ID))
+    })
+    ids.push(...engine.tick(finalTime).correlations.map((c) => c.event.ID))
+    return ids.sort()
+  }
+
+  const publishMatches = (records: ReadonlyArray<PartitionMatch>) =>
+    Effect.gen(function* () {
+      const bus = yield* EventBus
+      const topics = yield* Topics
+      yield* bus.publish(topics.matches, records)
+    })
+
+  it.live("an actor moves to revision 2 at the first match stamped 2, keeping the unchanged rule's groups; a successor restores under revision 2", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const registry = yield* CorrelatorRegistry.CorrelatorRegistry
+        expect((yield* registry.seed(spec)).revision).toBe(1)
+        expect(yield* registry.deploy(raised)).toBe(2)
+        const seen = yield* collectCorrelations
+        const firstScope = yield* Scope.make()
+        const first = yield* PartitionActor.run(single(1)).pipe(Scope.extend(firstScope))
+        yield* publishMatches(matches.slice(0, switchAt))
+        yield* until(() => expect(first.stats.applied).toBe(switchAt))
+        expect(first.stats.revision).toBe(1)
+        const guessingGroups = first.engine.groupState("guessing", "10.0.0.3")
+        expect(guessingGroups).toBeDefined()
+        expect(first.engine.groupState("spray", "user1")).toBeDefined()
+
+        yield* publishMatches(matches.slice(switchAt, switchAt + 1))
+        yield* until(() => expect(first.stats.applied).toBe(switchAt + 1))
+        expect(first.stats.revision).toBe(2)
+        expect(first.engine.spec).toEqual(raised)
+        // The event after the switch (index 300: 10.0.0.1 / user6) did not touch these groups.
+        expect(first.engine.groupState("guessing", "10.0.0.3")).toEqual(guessingGroups)
+        expect(first.engine.groupState("spray", "user1")).toBeUndefined()
+
+        // Handover under revision 2: the successor restores revision 2's spec from the registry.
+        yield* first.checkpoint
+        yield* Scope.close(firstScope, Exit.void)
+        const second = yield* PartitionActor.run(single(2))
+        expect([second.stats.restoredSequence, second.stats.revision]).toEqual([switchAt + 1, 2])
+        yield* publishMatches(matches.slice(switchAt + 1))
+        yield* publishMatches([{ correlatorId: spec.id, partition: 0, streamTime: finalTime, markId: "final", revision: 2 }])
+        const expected = expectedIds()
+        expect(expected.length).toBeGreaterThan(30)
+        yield* until(() => expect([...new Set(seen.map((entry) => entry.id))].sort()).toEqual(expected))
+      }).pipe(Effect.provide(ports))
+    ), 30_000)
+
+  it.live("a checkpoint from before revisions (a bare engine snapshot) restores as revision 1", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const checkpoints = yield* CheckpointStore
+        const engine = new CorrelatorEngine(spec)
+        engine.processBatch(events.slice(0, 50))
+        yield* checkpoints.save({ correlatorId: spec.id, partition: 0, epoch: 1, sequence: 50, savedAt: 0, snapshot: engine.snapshot() })
+        const registry = yield* CorrelatorRegistry.CorrelatorRegistry
+        yield* registry.seed(spec)
+        expect(yield* registry.deploy(raised)).toBe(2)
+        // The actor is told the registry's current revision is 2; the checkpoint's state is of 1.
+        const actor = yield* PartitionActor.run({ ...single(2), spec: raised, revision: 2 })
+        expect([actor.stats.restoredSequence, actor.stats.revision, actor.engine.liveGroups]).toEqual([50, 1, engine.liveGroups])
+        expect(actor.engine.spec).toEqual(spec)
+      }).pipe(Effect.provide(ports))
+    ), 30_000)
+
+  it.live("the router stamps each match and mark with its revision and moves to a deployed revision between batches: stamps never go back", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const registry = yield* CorrelatorRegistry.CorrelatorRegistry
+        const bus = yield* EventBus
+        const topics = yield* Topics
+        const deployed = yield* registry.seed(spec)
+        const stamps: Array<number | undefined> = []
+        yield* bus.consume(topics.matches, { durable: "stamps", filterSubjects: [], maxBatch: 500 }, (batch) => Effect.sync(() => stamps.push(...batch.map(({ record: match }) => match.revision))))
+        const router = yield* CorrelatorRouter.start(deployed.spec, { partitions: 2, markInterval: "50 millis", epoch: 1, slot: 2, checkpointEvery: "1 second", revision: deployed.revision })
+        yield* publishEvents(events.slice(0, 200))
+        yield* until(() => expect(router.stats.read).toBe(200))
+        expect(yield* registry.deploy(raised)).toBe(2)
+        for (let start = 200; start < events.length; start += 50) yield* publishEvents(events.slice(start, start + 50))
+        yield* until(() => expect(router.stats.read).toBe(events.length))
+        expect(router.stats.revision).toBe(2)
+        yield* until(() => expect(stamps.filter((stamp) => stamp === 2).length).toBeGreaterThan(0))
+        expect(stamps.every((stamp) => stamp === 1 || stamp === 2)).toBe(true)
+        const firstOfTwo = stamps.indexOf(2)
+        expect(stamps.slice(firstOfTwo).every((stamp) => stamp === 2)).toBe(true)
+        expect(stamps.slice(0, firstOfTwo).filter((stamp) => stamp === 1).length).toBeGreaterThan(0)
       }).pipe(Effect.provide(ports))
     ), 30_000)
 })

@@ -3,15 +3,23 @@
 // drives the engine with the routers' stream time, publishes correlation events fenced by its
 // lease epoch, and checkpoints on a schedule and on demand (handoff). A checkpoint refused for a
 // newer epoch means the lease moved on: the actor stops applying and says so.
+// Rules change at a stream position: each match carries the correlator revision the router routed
+// it under, and the actor moves its engine to a newer revision (one revision at a time, keeping
+// the state of unchanged rules) before applying the first match of it. A checkpoint records the
+// revision its state is under, so replay from it meets every switch at the same position again.
 import { Clock, Deferred, Duration, Effect, Option, Schedule } from "effect"
 import { CorrelatorEngine } from "../actors/CorrelatorEngine.ts"
 import type { CorrelatorSpec } from "../model/Rule.ts"
 import { CheckpointStore, type CheckpointStoreError, type StaleEpoch } from "../storage/CheckpointStore.ts"
+import { CorrelatorRegistry, CorrelatorRegistryError } from "./CorrelatorRegistry.ts"
 import { EventBus, type Sequenced } from "./EventBus.ts"
-import { Topics, type CorrelationRecord, type PartitionMatch } from "./Topics.ts"
+import { revisionOf, Topics, type CorrelationRecord, type PartitionMatch } from "./Topics.ts"
 
 export interface PartitionActorOptions {
+  /** The correlator at revision `revision` (what the registry holds now); other revisions come from the registry. */
   readonly spec: CorrelatorSpec
+  /** Default 1. */
+  readonly revision?: number
   readonly partition: number
   readonly partitions: number
   /** The lease epoch this owner holds the partition under. */
@@ -32,11 +40,13 @@ export interface PartitionActorStats {
   restoredSequence: number
   checkpoints: number
   checkpointSequence: number
+  /** The correlator revision the engine's state is under. */
+  revision: number
 }
 
 export interface PartitionActor {
   readonly stats: PartitionActorStats
-  /** The partition's engine: for inspecting a group's state by key. */
+  /** The partition's engine now (a reload replaces it): for inspecting a group's state by key. */
   readonly engine: CorrelatorEngine
   /** Saves a checkpoint of everything applied so far (a handoff calls it before releasing the lease). */
   readonly checkpoint: Effect.Effect<void, StaleEpoch | CheckpointStoreError>
@@ -50,10 +60,26 @@ export const run = (options: PartitionActorOptions) =>
     const bus = yield* EventBus
     const topics = yield* Topics
     const checkpoints = yield* CheckpointStore
+    const registry = yield* CorrelatorRegistry
     const { spec, partition, epoch } = options
     const slice = { index: partition, count: options.partitions }
+    const specs = new Map<number, CorrelatorSpec>([[options.revision ?? 1, spec]])
+    const specAt = (revision: number) =>
+      Effect.gen(function* () {
+        const known = specs.get(revision)
+        if (known !== undefined) return known
+        const stored = yield* registry.at(spec.id, revision)
+        if (Option.isNone(stored)) return yield* new CorrelatorRegistryError({ message: `revision ${revision} of correlator ${spec.id} is not in the registry` })
+        specs.set(revision, stored.value)
+        return stored.value
+      })
     const loaded = yield* checkpoints.load(spec.id, partition)
-    const engine = Option.isSome(loaded) ? CorrelatorEngine.restore(spec, loaded.value.snapshot, { partition: slice }) : new CorrelatorEngine(spec, { partition: slice })
+    // A fresh partition replays its subject from the start, so it starts where the subject does:
+    // at revision 1, moving on as the matches say (whatever the registry's current revision).
+    const restored = Option.isSome(loaded) ? decodeCheckpoint(loaded.value.snapshot) : { revision: 1, engine: undefined }
+    let revision = restored.revision
+    const restoredSpec = yield* specAt(revision)
+    let engine = restored.engine !== undefined ? CorrelatorEngine.restore(restoredSpec, restored.engine, { partition: slice }) : new CorrelatorEngine(restoredSpec, { partition: slice })
     const restoredSequence = Option.isSome(loaded) ? loaded.value.sequence : 0
     const stats: PartitionActorStats = {
       applied: 0,
@@ -61,7 +87,8 @@ export const run = (options: PartitionActorOptions) =>
       lastSequence: restoredSequence,
       restoredSequence,
       checkpoints: 0,
-      checkpointSequence: restoredSequence
+      checkpointSequence: restoredSequence,
+      revision
     }
     const superseded = yield* Deferred.make<StaleEpoch>()
     // A checkpoint must see the engine, the published output and lastSequence agree: applying a
@@ -80,7 +107,7 @@ export const run = (options: PartitionActorOptions) =>
       if (stats.lastSequence === stats.checkpointSequence && stats.checkpoints > 0) return
       const savedAt = yield* Clock.currentTimeMillis
       const sequence = stats.lastSequence
-      yield* checkpoints.save({ correlatorId: spec.id, partition, epoch, sequence, savedAt, snapshot: engine.snapshot() })
+      yield* checkpoints.save({ correlatorId: spec.id, partition, epoch, sequence, savedAt, snapshot: encodeCheckpoint(revision, engine.snapshot()) })
       stats.checkpoints++
       stats.checkpointSequence = sequence
     }).pipe(Effect.tapError((error) => (error._tag === "StaleEpoch" ? Deferred.succeed(superseded, error) : Effect.void)))
@@ -93,6 +120,16 @@ export const run = (options: PartitionActorOptions) =>
           if (yield* Deferred.isDone(superseded)) return
           for (const { sequence, record } of batch) {
             if (sequence <= engineSequence) continue
+            // A match of an older revision (routed again after a router handover) is applied
+            // under the engine's revision: revisions never go back.
+            const stamped = revisionOf(record)
+            while (stamped > revision) {
+              // A failed read fails the batch: it is handed again and resumes after what is applied.
+              const next = yield* specAt(revision + 1)
+              engine = CorrelatorEngine.reloaded(engine, next)
+              revision++
+              stats.revision = revision
+            }
             if (record.streamTime !== null) for (const correlation of engine.tick(record.streamTime).correlations) pending.push({ ...correlation, fence })
             if (record.event !== undefined) for (const correlation of engine.processBatch([record.event]).correlations) pending.push({ ...correlation, fence })
             engineSequence = sequence
@@ -117,5 +154,32 @@ export const run = (options: PartitionActorOptions) =>
       Effect.delay(options.checkpointEvery.interval),
       Effect.forkScoped
     )
-    return { stats, engine, checkpoint, superseded } satisfies PartitionActor
+    return {
+      stats,
+      get engine() {
+        return engine
+      },
+      checkpoint,
+      superseded
+    } satisfies PartitionActor
   })
+
+// A checkpoint's snapshot: "CRVR", the revision the state is under, then the engine's snapshot
+// (which starts "CRVS"). Checkpoints from before revisions are the bare engine snapshot: revision 1.
+const CheckpointMagic = 0x43525652
+const HeaderBytes = 8
+
+const encodeCheckpoint = (revision: number, engineSnapshot: Uint8Array): Uint8Array => {
+  const bytes = new Uint8Array(HeaderBytes + engineSnapshot.byteLength)
+  const view = new DataView(bytes.buffer)
+  view.setUint32(0, CheckpointMagic)
+  view.setUint32(4, revision)
+  bytes.set(engineSnapshot, HeaderBytes)
+  return bytes
+}
+
+const decodeCheckpoint = (bytes: Uint8Array): { readonly revision: number; readonly engine: Uint8Array } => {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  if (bytes.byteLength < HeaderBytes || view.getUint32(0) !== CheckpointMagic) return { revision: 1, engine: bytes }
+  return { revision: view.getUint32(4), engine: bytes.subarray(HeaderBytes) }
+}

@@ -12,6 +12,7 @@ import * as DuckDb from "../storage/embedded/DuckDb.ts"
 import * as DuckDbCheckpointStore from "../storage/embedded/DuckDbCheckpointStore.ts"
 import { until } from "../test/support/eventually.ts"
 import * as EmbeddedEventBus from "./bus/EmbeddedEventBus.ts"
+import * as CorrelatorRegistry from "./CorrelatorRegistry.ts"
 import { EventBus } from "./EventBus.ts"
 import * as Membership from "./ownership/Membership.ts"
 import * as PartitionLeases from "./ownership/PartitionLeases.ts"
@@ -68,7 +69,12 @@ describe("PartitionSupervisor", () => {
         const members = Membership.memoryBucket("1 second")
         const leaseBucket = PartitionLeases.memoryBucket("2 seconds")
         const shared = yield* Layer.build(
-          Layer.mergeAll(EmbeddedEventBus.layerEmbedded, TopicsModule.layer("embedded"), DuckDbCheckpointStore.layerEmbedded.pipe(Layer.provide(DuckDb.layer(":memory:")), Layer.orDie))
+          Layer.mergeAll(
+            EmbeddedEventBus.layerEmbedded,
+            TopicsModule.layer("embedded"),
+            DuckDbCheckpointStore.layerEmbedded.pipe(Layer.provide(DuckDb.layer(":memory:")), Layer.orDie),
+            CorrelatorRegistry.layerMemory()
+          )
         )
         // Each node has its own membership and lease clients on the shared buckets.
         const node = (nodeId: string, scope: Scope.Scope) =>
@@ -83,7 +89,7 @@ describe("PartitionSupervisor", () => {
         let published = 0
         yield* bus.consume(topics.correlations, { durable: "test", filterSubjects: [], maxBatch: 100 }, (batch) =>
           Effect.sync(() => {
-            for (const correlation of batch) {
+            for (const { record: correlation } of batch) {
               published++
               seen.add(correlation.event.ID)
             }
@@ -93,7 +99,7 @@ describe("PartitionSupervisor", () => {
         const routed = new Set<string>()
         yield* bus.consume(topics.matches, { durable: "test-matches", filterSubjects: [], maxBatch: 500 }, (batch) =>
           Effect.sync(() => {
-            for (const match of batch) if (match.event !== undefined) routed.add(match.event.ID)
+            for (const { record: match } of batch) if (match.event !== undefined) routed.add(match.event.ID)
           })
         )
         const failuresIn = (count: number) => events.slice(0, count).filter((event) => event.EventOutcome === "failure").length

@@ -6,9 +6,14 @@
 // Each correlator's router is leased the same way, as slot `partitions` after its partitions:
 // one router at a time keeps the partitions' input in the events stream's order, which is what
 // makes a cluster's correlation events the same as one node's.
-import { Clock, Deferred, Duration, Effect, Exit, Schedule, Scope } from "effect"
+// Rules come from the correlator registry: at start each correlator of the deployment is seeded
+// there (revision 1 when it has none), and a router or partition starts under the registry's
+// current revision.
+import { Clock, Data, Deferred, Duration, Effect, Exit, Option, Schedule, Scope } from "effect"
+import { unpartitionableReason } from "../actors/Partitioning.ts"
 import type { CorrelatorId } from "../model/Ids.ts"
 import type { CheckpointStore, CheckpointStoreError, StaleEpoch } from "../storage/CheckpointStore.ts"
+import { CorrelatorRegistry, type Deployed } from "./CorrelatorRegistry.ts"
 import type { EventBus } from "./EventBus.ts"
 import type { Topics } from "./Topics.ts"
 import type { CorrelatorSpec } from "../model/Rule.ts"
@@ -20,6 +25,7 @@ import * as CorrelatorRouter from "./CorrelatorRouter.ts"
 import * as PartitionActor from "./PartitionActor.ts"
 
 export interface SupervisedCorrelator {
+  /** As the deployment file has it: seeds the registry and fixes the partition count. */
   readonly spec: CorrelatorSpec
   /** Its partition count (1 for a correlator that cannot be split). */
   readonly partitions: number
@@ -48,6 +54,8 @@ export interface HeldPartition {
   lease: Lease
   /** The partition's actor; absent for the router slot. */
   readonly actor: PartitionActor.PartitionActor | undefined
+  /** The router's progress; present only for the router slot. */
+  readonly router: CorrelatorRouter.RouterStats | undefined
   /** Saves the partition's (or router's) position, before a handover. */
   readonly checkpoint: Effect.Effect<void, StaleEpoch | CheckpointStoreError>
   /** Completes when a save was refused for a newer epoch. */
@@ -57,6 +65,16 @@ export interface HeldPartition {
 
 /** The lease slot of a correlator's router: the one after its partitions. */
 export const routerSlot = (supervised: SupervisedCorrelator): number => supervised.partitions
+
+/**
+ * The registry's current revision of a correlator can be split and the deployment file's cannot,
+ * or the other way round: the node would run another partition count than the cluster.
+ */
+export class PartitioningChanged extends Data.TaggedError("PartitioningChanged")<{ readonly correlatorId: CorrelatorId; readonly revision: number }> {
+  override get message(): string {
+    return `correlator ${this.correlatorId}: the deployment file's rules and the registry's current revision ${this.revision} disagree on whether it can be split into partitions; deploy the file's rules with corvus rules deploy, or make the file agree`
+  }
+}
 
 export interface SupervisorStats {
   acquired: number
@@ -74,22 +92,44 @@ export interface Supervisor {
 
 const keyOf = (correlatorId: CorrelatorId, partition: number) => `${correlatorId}/${partition}`
 
+/** How long a handover or drop waits for a partition's actor to stop. */
+const StopBound = Duration.seconds(10)
+
 /** Starts the supervisor for the scope's lifetime. */
 export const start = (options: SupervisorOptions) =>
   Effect.gen(function* () {
     const membership = yield* Membership
     const leases = yield* PartitionLeases
-    const context = yield* Effect.context<EventBus | Topics | CheckpointStore>()
+    const registry = yield* CorrelatorRegistry
+    const context = yield* Effect.context<EventBus | Topics | CheckpointStore | CorrelatorRegistry>()
+    // Seeded before joining: nothing runs before every correlator has a revision.
+    const seeded = new Map<CorrelatorId, Deployed>()
+    for (const supervised of options.correlators) {
+      const deployed = yield* registry.seed(supervised.spec)
+      if ((unpartitionableReason(deployed.spec) === undefined) !== (unpartitionableReason(supervised.spec) === undefined)) {
+        return yield* new PartitioningChanged({ correlatorId: supervised.spec.id, revision: deployed.revision })
+      }
+      seeded.set(supervised.spec.id, deployed)
+    }
     const held = new Map<string, HeldPartition>()
     const stats: SupervisorStats = { acquired: 0, handedOver: 0, lost: 0 }
     let draining = false
     const ttlMillis = Duration.toMillis(leases.ttl)
     const permit = yield* Effect.makeSemaphore(1)
 
+    // Reconciliation must never wedge on one partition that does not stop (it would renew and
+    // take nothing more): past the bound the close goes on in the background and the lease is
+    // released anyway; fencing refuses whatever the stuck actor might still write.
     const stop = (entry: HeldPartition) =>
       Effect.gen(function* () {
         held.delete(keyOf(entry.correlatorId, entry.partition))
-        yield* Scope.close(entry.scope, Exit.void)
+        yield* Scope.close(entry.scope, Exit.void).pipe(
+          Effect.disconnect,
+          Effect.timeout(StopBound),
+          Effect.catchTag("TimeoutException", () =>
+            Effect.logError(`partition ${entry.correlatorId}/${entry.partition} did not stop within ${Duration.format(StopBound)}; released anyway`)
+          )
+        )
       })
 
     // A handover checkpoints first, so the next owner replays only what came after.
@@ -103,25 +143,29 @@ export const start = (options: SupervisorOptions) =>
 
     const acquire = (supervised: SupervisedCorrelator, partition: number) =>
       Effect.gen(function* () {
+        // Read before the lease is taken: a registry that cannot be read leaves the slot free.
+        const current = Option.getOrElse(yield* registry.current(supervised.spec.id), () => seeded.get(supervised.spec.id)!)
         const lease = yield* leases.acquire(supervised.spec.id, partition, options.nodeId)
         if (lease === undefined) return
         const scope = yield* Scope.make()
-        const started: Effect.Effect<Pick<HeldPartition, "actor" | "checkpoint" | "superseded">, unknown, EventBus | Topics | CheckpointStore | Scope.Scope> =
+        const started: Effect.Effect<Pick<HeldPartition, "actor" | "router" | "checkpoint" | "superseded">, unknown, EventBus | Topics | CheckpointStore | CorrelatorRegistry | Scope.Scope> =
           partition === routerSlot(supervised)
-            ? CorrelatorRouter.start(supervised.spec, {
+            ? CorrelatorRouter.start(current.spec, {
                 partitions: supervised.partitions,
                 markInterval: options.markInterval,
                 epoch: lease.epoch,
                 slot: partition,
-                checkpointEvery: options.checkpointEvery.interval
-              }).pipe(Effect.map((router) => ({ actor: undefined, checkpoint: router.checkpoint, superseded: router.superseded })))
+                checkpointEvery: options.checkpointEvery.interval,
+                revision: current.revision
+              }).pipe(Effect.map((router) => ({ actor: undefined, router: router.stats, checkpoint: router.checkpoint, superseded: router.superseded })))
             : PartitionActor.run({
-                spec: supervised.spec,
+                spec: current.spec,
+                revision: current.revision,
                 partition,
                 partitions: supervised.partitions,
                 epoch: lease.epoch,
                 checkpointEvery: options.checkpointEvery
-              }).pipe(Effect.map((actor) => ({ actor, checkpoint: actor.checkpoint, superseded: actor.superseded })))
+              }).pipe(Effect.map((actor) => ({ actor, router: undefined, checkpoint: actor.checkpoint, superseded: actor.superseded })))
         const running = yield* started.pipe(
           Scope.extend(scope),
           Effect.provide(context),
@@ -140,7 +184,7 @@ export const start = (options: SupervisorOptions) =>
           Scope.extend(scope),
           Effect.tapErrorCause(() => Scope.close(scope, Exit.void).pipe(Effect.zipRight(leases.release(lease)), Effect.ignore))
         )
-        held.set(keyOf(name, 0), { correlatorId: name, partition: 0, lease, scope, actor: undefined, checkpoint: Effect.void, superseded: yield* Deferred.make<StaleEpoch>() })
+        held.set(keyOf(name, 0), { correlatorId: name, partition: 0, lease, scope, actor: undefined, router: undefined, checkpoint: Effect.void, superseded: yield* Deferred.make<StaleEpoch>() })
         stats.acquired++
       })
 

@@ -85,12 +85,13 @@ describe("StorageWriter", () => {
       consume: (_topic, _spec, handle) =>
         Effect.gen(function* () {
           const stats: ConsumerStats = { delivered: 0, acknowledged: 0, malformed: 0, handlerFailures: 0 }
-          const batch = [{ collectorId, event: batchOf(1)[0]! }] as ReadonlyArray<unknown> as ReadonlyArray<never>
+          const batch = [{ sequence: 1, record: { collectorId, event: batchOf(1)[0]! } }] as ReadonlyArray<unknown> as ReadonlyArray<never>
           const running = yield* Effect.forkDaemon(Effect.exit(handle(batch)).pipe(Effect.tap((exit) => Effect.sync(() => handlerExits.push(exit)))))
           yield* Effect.addFinalizer(() => Fiber.await(running))
           return stats
         }),
-      read: () => Effect.dieMessage("the storage writer only consumes")
+      read: () => Effect.dieMessage("the storage writer only consumes"),
+      lastSequences: () => Effect.dieMessage("the storage writer only consumes")
     })
     return Effect.gen(function* () {
       const scope = yield* Scope.make()

@@ -3,8 +3,9 @@
 import { Deferred, Effect, Schedule } from "effect"
 import type { NormalizedEvent } from "../model/Event.ts"
 import { EventStore, EventStoreError } from "../storage/EventStore.ts"
-import { EventBus } from "./EventBus.ts"
-import { Topics } from "./Topics.ts"
+import { EventBus, type Sequenced } from "./EventBus.ts"
+import { FenceBook } from "./FenceBook.ts"
+import { Topics, type CorrelationRecord } from "./Topics.ts"
 
 const MaxBatch = 1_000
 
@@ -76,14 +77,18 @@ export const start = Effect.gen(function* () {
     })
 
   const events = yield* bus.consume(topics.events, { durable: topics.durables.storage, filterSubjects: [], maxBatch: MaxBatch }, (batch) =>
-    writeDurably(batch.map((record) => record.event))
+    writeDurably(batch.map(({ record }) => record.event))
   )
+  const fences = new FenceBook()
+  const admitted = (batch: ReadonlyArray<Sequenced<CorrelationRecord>>) =>
+    batch.filter(({ sequence, record }) => fences.admit(record.correlatorId, record.fence, sequence)).map(({ record }) => record)
   const correlations = yield* bus.consume(
     topics.correlations,
     { durable: topics.durables.correlationStorage, filterSubjects: [], maxBatch: MaxBatch },
-    (batch) => writeDurably(batch.map((record) => record.event))
+    // Stale partition owners' records are not stored (the same fence the alert service applies).
+    (batch) => writeDurably(admitted(batch).map((record) => record.event))
   )
   // Added after the consumers, so it runs before their finalizers (which wait for the batch in hand).
   yield* Effect.addFinalizer(() => Deferred.succeed(stopping, undefined))
-  return { events, correlations, writes }
+  return { events, correlations, writes, fences }
 })

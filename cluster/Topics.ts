@@ -35,7 +35,15 @@ export interface PartitionMatch {
   readonly event?: NormalizedEvent
   /** Unique per router and mark, for de-duplication of clock marks. */
   readonly markId?: string
+  /**
+   * The correlator revision the router routed it under; the partition moves to that revision
+   * before applying it. Absent in records written before revisions existed: revision 1.
+   */
+  readonly revision?: number
 }
+
+/** The revision a match was routed under (records from before revisions: 1). */
+export const revisionOf = (match: PartitionMatch): number => match.revision ?? 1
 
 /** A normalized event together with the collector that published it. */
 export interface CollectedEvent {
@@ -91,8 +99,11 @@ export const make = (clusterName: string): TopicsShape => {
       stream: `${streamPrefix}_CORRELATIONS`,
       subjects: [`${subjectPrefix}.correlations.>`],
       subjectOf: (record) => correlationSubject(record.event.TenantID, record.correlatorId),
-      // The deterministic correlation-event ID makes a re-emission after replay a duplicate.
-      idOf: (record) => record.event.ID,
+      // The deterministic correlation-event ID makes a re-emission by the same owner a duplicate.
+      // A successor's copy (a newer epoch) is not one: were the stale owner's copy the only one
+      // kept, the fence would refuse it and the correlation would be lost. Consumers are
+      // idempotent by event ID, so the successor's copy changes nothing downstream.
+      idOf: (record) => (record.fence === undefined ? record.event.ID : `${record.event.ID}.${record.fence.epoch}`),
       encode: (record) => toJson(record),
       decode: (bytes) => {
         const value = fromJson(bytes) as {
@@ -130,7 +141,7 @@ export const make = (clusterName: string): TopicsShape => {
       idOf: (record) => `${record.correlatorId}.${record.partition}.${record.event?.ID ?? record.markId ?? ""}`,
       encode: (record) => toJson(record),
       decode: (bytes) => {
-        const value = fromJson(bytes) as { correlatorId?: unknown; partition?: unknown; streamTime?: unknown; event?: unknown; markId?: unknown }
+        const value = fromJson(bytes) as { correlatorId?: unknown; partition?: unknown; streamTime?: unknown; event?: unknown; markId?: unknown; revision?: unknown }
         if (typeof value.correlatorId !== "string" || !Number.isInteger(value.partition)) throw new Error("match envelope incomplete")
         if (value.streamTime !== null && typeof value.streamTime !== "number") throw new Error("match stream time invalid")
         return {
@@ -138,7 +149,8 @@ export const make = (clusterName: string): TopicsShape => {
           partition: value.partition as number,
           streamTime: value.streamTime,
           ...(value.event !== undefined ? { event: decodeEventSync(value.event) } : {}),
-          ...(typeof value.markId === "string" ? { markId: value.markId } : {})
+          ...(typeof value.markId === "string" ? { markId: value.markId } : {}),
+          ...(Number.isSafeInteger(value.revision) && (value.revision as number) >= 1 ? { revision: value.revision as number } : {})
         }
       }
     },

@@ -58,7 +58,9 @@ const program = Effect.gen(function* () {
       tokens,
       version,
       partitions: config.partitions,
-      caDir: join(config.dataDir, "ca")
+      edgeRoles: config.edgeRoles,
+      caDir: join(config.dataDir, "ca"),
+      deploymentFile: config.deploymentFile
     })
     if (config.demo && config.deploymentFile === undefined) {
       yield* DemoGenerator.run(
@@ -70,13 +72,13 @@ const program = Effect.gen(function* () {
     yield* Console.log(
       [
         `Corvus ${version} is running (${config.mode} mode, node ${config.nodeId}).`,
-        `  console:  ${node.consoleUrl}/`,
-        `  API:      ${node.apiUrl}/api/v1/`,
+        `  console:  ${node.consoleUrl === undefined ? "not on this node (CORVUS_ROLES)" : `${node.consoleUrl}/`}`,
+        `  API:      ${node.apiUrl === undefined ? "not on this node (CORVUS_ROLES)" : `${node.apiUrl}/api/v1/`}`,
         `  control:  grpc://${node.controlAddress}`,
         ...deployment.collectors.map((collector) => `  collector ${collector.id} (tenant ${collector.tenantId}): ${describeConnector(collector.connector, node.collectorPorts.get(collector.id))}`),
         `  admin token${generated ? " (generated; set CORVUS_ADMIN_TOKEN to choose one)" : ""}: ${generated ? adminToken : "from CORVUS_ADMIN_TOKEN"}`,
         config.demo && config.deploymentFile === undefined ? "  demo events are flowing; alerts appear within about 15 s (CORVUS_DEMO=false turns them off)" : "",
-        `  try: curl -H "Authorization: Bearer <token>" ${node.apiUrl}/api/v1/alerts`
+        `  try: curl -H "Authorization: Bearer <token>" ${node.apiUrl ?? "<a gateway node>"}/api/v1/alerts`
       ]
         .filter((line) => line !== "")
         .join("\n")

@@ -1,8 +1,10 @@
-// What API routes need from the node: a way to run store effects and the tenant directory.
+// What API routes need from the node: a way to run store effects, the tenant directory and the
+// cluster view.
 import { Effect, Exit, Cause, Option } from "effect"
 import type { Tenant } from "../model/Tenant.ts"
 import type { AlertStore } from "../storage/AlertStore.ts"
 import type { EventStore } from "../storage/EventStore.ts"
+import type { ClusterOverview, ClusterOverviewUnavailable } from "./ClusterOverview.ts"
 import { ApiError } from "./ApiError.ts"
 import type { TokenRegistry } from "./TokenRegistry.ts"
 
@@ -15,6 +17,8 @@ export interface ApiContext {
   readonly tenants: ReadonlyArray<Tenant>
   /** Logs an internal failure that the client sees only as a 500. */
   readonly logInternal: (message: string, cause: unknown) => void
+  /** The cluster as the node's control plane reports it; absent where no control plane runs (tests of other routes). */
+  readonly cluster?: Effect.Effect<ClusterOverview, ClusterOverviewUnavailable>
 }
 
 /** Runs `effect`; domain failures become ApiErrors via `mapError`, anything else a bare 500. */

@@ -5,6 +5,7 @@ import type { ApiContext } from "./ApiContext.ts"
 import { ApiError } from "./ApiError.ts"
 import { authenticate } from "./Auth.ts"
 import { alertsRoutes } from "./routes/alerts.ts"
+import { clusterRoutes } from "./routes/cluster.ts"
 import { eventsRoutes } from "./routes/events.ts"
 
 /** Registers /api/v1 on `app` (used by the API server and by the console's same-origin API). */
@@ -16,6 +17,7 @@ export const registerApi = async (app: FastifyInstance, context: ApiContext): Pr
       })
       await api.register(alertsRoutes(context))
       await api.register(eventsRoutes(context))
+      await api.register(clusterRoutes(context))
     },
     { prefix: "/api/v1" }
   )

@@ -42,6 +42,8 @@ class MemoryStream {
   readonly cursors = new Map<string, number>()
   /** Live readers hold back trimming like cursors do, but only while their scope lives. */
   readonly readers = new Set<ReaderPosition>()
+  /** The sequence of the last entry per subject: survives trimming, as JetStream's per-subject state does. */
+  readonly lastBySubject = new Map<string, number>()
   signal = Deferred.unsafeMake<void>(undefined as never)
 
   append(subject: string, id: string, record: unknown): void {
@@ -52,6 +54,16 @@ class MemoryStream {
     this.recentRing[this.recentNext] = id
     this.recentNext = (this.recentNext + 1) % DuplicateWindow
     this.entries.push({ subject, record })
+    this.lastBySubject.set(subject, this.base + this.entries.length - 1)
+  }
+
+  /** The last sequence on `filter` (a subject or a wildcard filter); 0 when none. */
+  lastSequence(filter: string): number {
+    const exact = this.lastBySubject.get(filter)
+    if (exact !== undefined) return exact
+    let last = 0
+    for (const [subject, sequence] of this.lastBySubject) if (sequence > last && subjectMatches(filter, subject)) last = sequence
+    return last
   }
 
   wake(): void {
@@ -60,26 +72,14 @@ class MemoryStream {
     Deferred.unsafeDone(previous, Exit.void)
   }
 
-  /** Entries from `cursor` matching the filters, at most `max`; returns the cursor after them. */
-  read(cursor: number, filters: ReadonlyArray<string>, max: number): { records: Array<unknown>; next: number } {
-    const records: Array<unknown> = []
-    let seq = Math.max(cursor, this.base)
-    const end = this.base + this.entries.length
-    for (; seq < end && records.length < max; seq++) {
-      const entry = this.entries[seq - this.base]!
-      if (filters.length === 0 || filters.some((filter) => subjectMatches(filter, entry.subject))) records.push(entry.record)
-    }
-    return { records, next: seq }
-  }
-
-  /** Like `read` for one subject filter, with each record's sequence. */
-  readSequenced(cursor: number, filter: string, max: number): { batch: Array<Sequenced<unknown>>; next: number } {
+  /** Entries from `cursor` matching the filters (none: every entry), at most `max`, with their sequences; and the cursor after them. */
+  read(cursor: number, filters: ReadonlyArray<string>, max: number): { batch: Array<Sequenced<unknown>>; next: number } {
     const batch: Array<Sequenced<unknown>> = []
     let seq = Math.max(cursor, this.base)
     const end = this.base + this.entries.length
     for (; seq < end && batch.length < max; seq++) {
       const entry = this.entries[seq - this.base]!
-      if (subjectMatches(filter, entry.subject)) batch.push({ sequence: seq, record: entry.record })
+      if (filters.length === 0 || filters.some((filter) => subjectMatches(filter, entry.subject))) batch.push({ sequence: seq, record: entry.record })
     }
     return { batch, next: seq }
   }
@@ -119,7 +119,7 @@ export const make = Effect.sync((): EventBusShape => {
   const consume = <A, E, R>(
     topic: Topic<A>,
     spec: ConsumerSpec,
-    handle: (batch: ReadonlyArray<A>) => Effect.Effect<void, E, R>
+    handle: (batch: ReadonlyArray<Sequenced<A>>) => Effect.Effect<void, E, R>
   ) =>
     Effect.gen(function* () {
       const stream = streamOf(topic.stream)
@@ -129,14 +129,14 @@ export const make = Effect.sync((): EventBusShape => {
         while (true) {
           const signal = stream.signal
           const cursor = stream.cursors.get(spec.durable) ?? stream.base
-          const { records, next } = stream.read(cursor, spec.filterSubjects, spec.maxBatch)
+          const { batch: records, next } = stream.read(cursor, spec.filterSubjects, spec.maxBatch)
           if (records.length === 0) {
             if (next !== cursor) stream.acknowledge(spec.durable, next)
             else yield* Deferred.await(signal)
             continue
           }
           stats.delivered += records.length
-          const exit = yield* Effect.exit(handle(records as Array<A>))
+          const exit = yield* Effect.exit(handle(records as Array<Sequenced<A>>))
           if (Exit.isSuccess(exit)) {
             stream.acknowledge(spec.durable, next)
             stats.acknowledged += records.length
@@ -170,7 +170,7 @@ export const make = Effect.sync((): EventBusShape => {
       const loop = Effect.gen(function* () {
         while (true) {
           const signal = stream.signal
-          const { batch, next } = stream.readSequenced(position.next, subject, maxBatch)
+          const { batch, next } = stream.read(position.next, [subject], maxBatch)
           if (batch.length === 0) {
             if (next !== position.next) position.next = next
             else yield* Deferred.await(signal)
@@ -196,7 +196,14 @@ export const make = Effect.sync((): EventBusShape => {
       return stats
     })
 
-  return { publish, consume, read }
+  // A stream nobody published to yet has no records: every subject's last sequence is 0.
+  const lastSequences = <A>(topic: Topic<A>, subjects: ReadonlyArray<string>) =>
+    Effect.sync(() => {
+      const stream = streams.get(topic.stream)
+      return subjects.map((subject) => stream?.lastSequence(subject) ?? 0)
+    })
+
+  return { publish, consume, read, lastSequences }
 })
 
 /** The embedded bus as a layer. */

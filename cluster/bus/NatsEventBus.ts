@@ -53,6 +53,9 @@ const retryTransient = Schedule.exponential("100 millis").pipe(Schedule.compose(
 /** How long a reader waits before handing a failed batch to its handler again. */
 const ReadRetryPauseMillis = 200
 
+/** How many last-sequence reads one call has in flight: hides round trips without flooding the stream leader. */
+const LastSequenceReads = 16
+
 const NothingBuffered = Symbol("NothingBuffered")
 const afterBufferedMessages = () => new Promise<typeof NothingBuffered>((resolve) => setImmediate(() => resolve(NothingBuffered)))
 
@@ -132,7 +135,7 @@ export const make = (config: NatsConfig) =>
     const consume = <A, E, R>(
       topic: Topic<A>,
       spec: ConsumerSpec,
-      handle: (batch: ReadonlyArray<A>) => Effect.Effect<void, E, R>
+      handle: (batch: ReadonlyArray<Sequenced<A>>) => Effect.Effect<void, E, R>
     ) =>
       Effect.gen(function* () {
         yield* ensureStream(topic as Topic<unknown>)
@@ -171,11 +174,11 @@ export const make = (config: NatsConfig) =>
             const batch = await nextBatch()
             if (batch === undefined) return
             stats.delivered += batch.length
-            const records: Array<A> = []
+            const records: Array<Sequenced<A>> = []
             const accepted: Array<JsMsg> = []
             for (const message of batch) {
               try {
-                records.push(topic.decode(message.data))
+                records.push({ sequence: message.seq, record: topic.decode(message.data) })
                 accepted.push(message)
               } catch (cause) {
                 // Malformed data can never succeed: count it and terminate it instead of looping.
@@ -299,7 +302,27 @@ export const make = (config: NatsConfig) =>
         return stats
       })
 
-    return { publish, consume, read } satisfies EventBusShape
+    // One direct read of the stream's last message per subject (the server accepts wildcard
+    // filters there); a subject without messages answers nothing, which is sequence 0.
+    const lastSequences = <A>(topic: Topic<A>, subjects: ReadonlyArray<string>) =>
+      Effect.gen(function* () {
+        if (subjects.length === 0) return []
+        yield* ensureStream(topic as Topic<unknown>)
+        return yield* Effect.forEach(
+          subjects,
+          (subject) =>
+            Effect.tryPromise({
+              try: () => manager.streams.getMessage(topic.stream, { last_by_subj: subject }),
+              catch: (cause) => new BusError({ message: `cannot read the last sequence of ${subject} on ${topic.stream}`, cause })
+            }).pipe(
+              Effect.retry(retryTransient),
+              Effect.map((message) => message?.seq ?? 0)
+            ),
+          { concurrency: LastSequenceReads }
+        )
+      })
+
+    return { publish, consume, read, lastSequences } satisfies EventBusShape
   })
 
 /** The JetStream bus with its own connection. */

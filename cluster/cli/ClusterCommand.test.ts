@@ -1,7 +1,7 @@
 // `corvus cluster status` and `corvus node drain` as an operator runs them (the npm bin shim, a
 // separate process) against a real single node started in this process on the embedded layers:
-// the status lists the node and its partitions, a drain hands them all over, and the status then
-// shows them unowned. Also what SIGTERM relies on (closing the node's scope hands every partition
+// the status lists the node with its events per second and its partitions and router with their
+// lag, a drain hands them all over, and the status then shows them unowned with the lag unknown. Also what SIGTERM relies on (closing the node's scope hands every partition
 // over), the node's group inspection, and the messages when no node answers or the usage is wrong.
 import * as grpc from "@grpc/grpc-js"
 import { describe, expect, it, vi } from "@effect/vitest"
@@ -107,8 +107,10 @@ const captured = (command: Effect.Effect<number>) =>
     ({ restore }) => Effect.sync(restore)
   )
 
-// A partition row: number, owner, epoch, applied, checkpoint, lag.
+// A partition row: number, owner, epoch, applied, checkpoint, lag; a member row: node, address,
+// draining, then events received, stored and correlated per second.
 const row = (cells: ReadonlyArray<string>) => new RegExp(`^ {2}${cells.join(" +")}$`, "m")
+const rate = "\\d+\\.\\d"
 
 describe("corvus cluster status and corvus node drain", () => {
   it.live(
@@ -126,9 +128,12 @@ describe("corvus cluster status and corvus node drain", () => {
         expect(before.stdout).toContain(`Cluster as seen by node ${nodeId} (${node.controlAddress})`)
         expect(before.stdout).toContain("Members (1)")
         // The member announces the port the control server bound, not the 0 it was asked for.
-        expect(before.stdout).toMatch(row([nodeId, node.controlAddress.replace(/[.]/g, "\\."), "no"]))
-        expect(before.stdout).toContain(`Correlator soc: 4 partition(s), 4 owned, 0 unowned, 4 run by ${nodeId}`)
-        for (let partition = 0; partition < Partitions; partition++) expect(before.stdout).toMatch(row([String(partition), nodeId, "\\d+", "\\d+", "\\d+", "-"]))
+        expect(before.stdout).toMatch(row([nodeId, node.controlAddress.replace(/[.]/g, "\\."), "no", rate, rate, rate]))
+        expect(before.stdout).toMatch(row(["total", "1 of 1 answered", rate, rate, rate]))
+        expect(before.stdout).toContain(`Correlator soc: 4 partition(s), 4 owned, 0 unowned, 4 reporting progress`)
+        // Lag is measured where the owner runs the partition: nothing routed yet, so 0.
+        for (let partition = 0; partition < Partitions; partition++) expect(before.stdout).toMatch(row([String(partition), nodeId, "\\d+", "\\d+", "\\d+", "0"]))
+        expect(before.stdout).toMatch(row(["router", nodeId, "\\d+", "\\d+", "\\d+", "0"]))
 
         const drained = yield* Effect.promise(() => corvus(["node", "drain", "--control", node.controlAddress]))
         expect(drained.stderr).toBe("")
@@ -137,9 +142,10 @@ describe("corvus cluster status and corvus node drain", () => {
 
         const after = yield* Effect.promise(() => corvus(["cluster", "status", "--control", node.controlAddress]))
         expect(after.code).toBe(0)
-        expect(after.stdout).toMatch(row([nodeId, node.controlAddress.replace(/[.]/g, "\\."), "yes"]))
-        expect(after.stdout).toContain(`Correlator soc: 4 partition(s), 0 owned, 4 unowned, 0 run by ${nodeId}`)
-        for (let partition = 0; partition < Partitions; partition++) expect(after.stdout).toMatch(row([String(partition), "-", "-", "-", "-", "-"]))
+        expect(after.stdout).toMatch(row([nodeId, node.controlAddress.replace(/[.]/g, "\\."), "yes", rate, rate, rate]))
+        expect(after.stdout).toContain(`Correlator soc: 4 partition(s), 0 owned, 4 unowned, 0 reporting progress`)
+        for (let partition = 0; partition < Partitions; partition++) expect(after.stdout).toMatch(row([String(partition), "-", "-", "-", "-", "unknown"]))
+        expect(after.stdout).toMatch(row(["router", "-", "-", "-", "-", "unknown"]))
         expect(yield* client.getHealth()).toEqual({ status: "draining", detail: "drained: holds no partitions and takes none" })
 
         // A drained node stays drained: a second drain hands over nothing.
@@ -195,6 +201,12 @@ describe("corvus cluster status and corvus node drain", () => {
           selectors: [{ name: "failures", count: 2, threshold: 5, recovery: false }]
         })
         expect(found[0]!.appliedSequence).toBeGreaterThan(0)
+        // The node's rates show the events it received over the last seconds; once every partition
+        // and the router applied what reached them, nothing lags.
+        const info = yield* eventually(client.getNodeInfo(), (answer) => (answer.rates?.eventsReceivedPerSecond ?? 0) > 0)
+        expect(info.rates!.windowMs).toBeGreaterThan(0)
+        const caughtUp = yield* eventually(client.getPartitionTable(), (table) => [...table.partitions, ...table.routers].every((entry) => entry.progress?.lag === 0))
+        expect(caughtUp.routers.map((entry) => entry.progress?.appliedSequence)).toEqual([2])
         for (const answer of answers) {
           if (answer._tag === "Left") {
             expect(answer.left.code).toBe(grpc.status.NOT_FOUND)
@@ -212,6 +224,37 @@ describe("corvus cluster status and corvus node drain", () => {
       }).pipe(Effect.scoped, Effect.provide(NodeLayers.embedded(":memory:")), Effect.orDie),
     Timeout
   )
+
+  it("the report sums the rates of the members that answered, marks the one that did not, and shows lag unknown where no owner reported it", () => {
+    const rates = (received: number) => ({ eventsReceivedPerSecond: received, eventsStoredPerSecond: received / 2, correlationEventsPerSecond: 0.25, windowMs: 10_000 })
+    const info = (id: string, received: number) => ({ nodeId: id, version: "test", roles: [], startTimeMs: 0, uptimeMs: 0, mode: "cluster" as const, counters: { eventsReceived: 0, eventsStored: 0, correlationEvents: 0, alerts: 0, parseErrors: 0 }, rates: rates(received) })
+    const member = (id: string) => ({ nodeId: id, address: `127.0.0.1:${id.length}`, draining: false, startedAtMs: 0 })
+    const report = ClusterCommand.formatStatus(
+      {
+        askedNode: "n1",
+        nodes: [
+          { ...member("n1"), info: info("n1", 100), unreachable: undefined },
+          { ...member("n22"), info: info("n22", 50.26), unreachable: undefined },
+          { ...member("n333"), info: undefined, unreachable: "connect ECONNREFUSED 127.0.0.1:4" }
+        ],
+        partitions: [
+          { correlatorId: "soc", partition: 0, owner: { nodeId: "n1", epoch: 3 }, progress: { epoch: 3, appliedSequence: 40, checkpointSequence: 30, lag: 2 } },
+          { correlatorId: "soc", partition: 1, owner: { nodeId: "n333", epoch: 4 }, progress: undefined }
+        ],
+        routers: [{ correlatorId: "soc", partition: 2, owner: { nodeId: "n22", epoch: 5 }, progress: { epoch: 5, appliedSequence: 90, checkpointSequence: 80, lag: undefined } }],
+        total: { eventsReceivedPerSecond: 150.26, eventsStoredPerSecond: 75.13, correlationEventsPerSecond: 0.5 }
+      },
+      "127.0.0.1:2"
+    )
+    expect(report).toMatch(row(["n1", "127\\.0\\.0\\.1:2", "no", "100\\.0", "50\\.0", "0\\.3"]))
+    expect(report).toMatch(row(["n333", "127\\.0\\.0\\.1:4", "no", "unreachable", "unreachable", "unreachable"]))
+    expect(report).toMatch(row(["total", "2 of 3 answered", "150\\.3", "75\\.1", "0\\.5"]))
+    expect(report).toContain("Member n333 did not answer: connect ECONNREFUSED 127.0.0.1:4")
+    expect(report).toContain("Correlator soc: 2 partition(s), 2 owned, 0 unowned, 1 reporting progress")
+    expect(report).toMatch(row(["0", "n1", "3", "40", "30", "2"]))
+    expect(report).toMatch(row(["1", "n333", "4", "-", "-", "unknown"]))
+    expect(report).toMatch(row(["router", "n22", "5", "90", "80", "unknown"]))
+  })
 
   it.live(
     "status exits 1 saying the node cannot be reached when nothing listens",

@@ -1,5 +1,6 @@
-// What `corvus cluster ...` and `corvus node ...` share: one subcommand, `--control host:port`
-// (the node to ask), `--help`, and the same refusals with exit status 2.
+// What `corvus cluster ...`, `corvus node ...` and `corvus rules ...` share: one subcommand and
+// its operands, `--control host:port` (the node to ask), `--help`, and the same refusals with exit
+// status 2.
 import { Console, Effect } from "effect"
 import { parseArgs, type ParseArgsConfig } from "node:util"
 
@@ -8,14 +9,22 @@ const ControlAddress = /^(\[[0-9A-Fa-f:.]+\]|[^\s:[\]]+):\d{1,5}$/
 
 type Options = NonNullable<ParseArgsConfig["options"]>
 
-/** The parsed options: `control` always, the command's own string options when given. */
+/** The parsed options: `control` always, the command's own string options when given, and each operand under its name. */
 export type ControlCommandValues = { readonly control: string } & Readonly<Record<string, string | boolean | undefined>>
 
 /**
- * Parses `args` for `corvus <command> <subcommand>`; answers the option values, or the exit
- * status when there is nothing more to do (help printed: 0; a usage error printed: 2).
+ * Parses `args` for `corvus <command> <subcommand> <operands...>`; answers the option values (the
+ * operands under their names), or the exit status when there is nothing more to do (help
+ * printed: 0; a usage error printed: 2).
  */
-export const parseControlCommand = <const O extends Options>(command: string, subcommand: string, options: O, help: string, args: ReadonlyArray<string>) =>
+export const parseControlCommand = <const O extends Options>(
+  command: string,
+  subcommand: string,
+  options: O,
+  help: string,
+  args: ReadonlyArray<string>,
+  operands: ReadonlyArray<string> = []
+) =>
   Effect.gen(function* () {
     const flags = { ...options, control: { type: "string", default: "127.0.0.1:7225" }, help: { type: "boolean", short: "h", default: false } } as const
     const parsed = yield* Effect.try(() => parseArgs({ args: [...args], options: flags, strict: true, allowPositionals: true })).pipe(Effect.either)
@@ -29,13 +38,19 @@ export const parseControlCommand = <const O extends Options>(command: string, su
       return 0
     }
     const [given, ...extra] = positionals
-    if (given !== subcommand || extra.length > 0) {
+    if (given !== subcommand || extra.length > operands.length) {
       yield* Console.error(`corvus ${command}: ${given === undefined ? "missing subcommand" : `unknown subcommand "${[given, ...extra].join(" ")}"`}\n\n${help}`)
+      return 2
+    }
+    if (extra.length < operands.length) {
+      yield* Console.error(`corvus ${command} ${subcommand}: missing <${operands[extra.length]}>\n\n${help}`)
       return 2
     }
     if (!ControlAddress.test(values.control)) {
       yield* Console.error(`corvus ${command}: --control must be host:port, not '${values.control}'`)
       return 2
     }
-    return values
+    const named: Record<string, string> = {}
+    operands.forEach((name, index) => (named[name] = extra[index]!))
+    return { ...values, ...named } as ControlCommandValues
   })

@@ -1,6 +1,6 @@
 // The `corvus` command for operators: one dispatcher for its subcommands (SPEC §8). `agent` is
-// the endpoint agent (SPEC §3); `cluster status` and `node drain` talk to a node's control
-// plane; starting a node, rules, alerts, retroscan and Sigma import come later. Run it through
+// the endpoint agent (SPEC §3); `cluster status`, `node drain` and `rules deploy` talk to a node's
+// control plane; starting a node, alerts, retroscan and Sigma import come later. Run it through
 // cluster/cli/corvus.mjs (the npm bin), which loads TypeScript.
 import { NodeRuntime } from "@effect/platform-node"
 import { Cause, Console, Effect, Exit } from "effect"
@@ -8,6 +8,7 @@ import * as AgentCommand from "./AgentCommand.ts"
 import * as ClusterCommand from "./ClusterCommand.ts"
 import * as MigrateCommand from "./MigrateCommand.ts"
 import * as NodeCommand from "./NodeCommand.ts"
+import * as RulesCommand from "./RulesCommand.ts"
 
 interface Command {
   readonly summary: string
@@ -18,7 +19,8 @@ const commands: Record<string, Command> = {
   agent: { summary: "ship events from this host to Corvus collectors (files, stdin, a local socket)", main: AgentCommand.main },
   cluster: { summary: "status: the members and every correlator partition's owner, epoch and progress", main: ClusterCommand.main },
   migrate: { summary: "apply the Cassandra schema migrations to a keyspace", main: MigrateCommand.main },
-  node: { summary: "drain: make a node hand over its partitions and take no more", main: NodeCommand.main }
+  node: { summary: "drain: make a node hand over its partitions and take no more", main: NodeCommand.main },
+  rules: { summary: "deploy: store a correlator's changed rules as its next revision, cluster-wide", main: RulesCommand.main }
 }
 
 export const usage = `Usage: corvus <command> [options]

@@ -4,6 +4,8 @@ import * as grpc from "@grpc/grpc-js";
 import { Data, Duration, Effect, type Scope } from "effect";
 import * as Proto from "../../proto/gen/corvus/control/v1/control.ts";
 import type {
+  CorrelatorDocument,
+  DeployResult,
   DrainResult,
   GroupQuery,
   GroupStateInfo,
@@ -14,6 +16,7 @@ import type {
   NodeRole,
   PartitionInfo,
   PartitionTable,
+  PartitionTableEntry,
 } from "./NodeStatus.ts";
 
 /** A connection to one node's control plane. */
@@ -31,6 +34,10 @@ export interface ControlClient {
   readonly drain: () => Effect.Effect<DrainResult, ControlError>;
   /** One live group's state on the node that holds its partition; NOT_FOUND otherwise (the message says why). */
   readonly getGroupState: (query: GroupQuery) => Effect.Effect<GroupStateInfo, ControlError>;
+  /** Stores a new revision of a correlator's rules; INVALID_ARGUMENT, NOT_FOUND or FAILED_PRECONDITION say why not. */
+  readonly deployCorrelator: (document: CorrelatorDocument) => Effect.Effect<DeployResult, ControlError>;
+  /** Deploys a correlator as the node's deployment file has it now. */
+  readonly reloadCorrelator: (correlatorId: string) => Effect.Effect<DeployResult, ControlError>;
 }
 
 /**
@@ -145,6 +152,15 @@ export const make = (address: string, options: Options = {}): Effect.Effect<Cont
           ruleId: query.ruleId,
           groupKey: query.groupKey,
         }).pipe(Effect.map(fromProtoGroupState)),
+      deployCorrelator: (document) =>
+        unary<Proto.DeployCorrelatorRequest, Proto.DeployCorrelatorResponse>("DeployCorrelator", client.deployCorrelator, {
+          document: document.document,
+          format: document.format,
+        }).pipe(Effect.map((response) => ({ correlatorId: response.correlatorId, revision: response.revision, created: response.created }))),
+      reloadCorrelator: (correlatorId) =>
+        unary<Proto.ReloadCorrelatorRequest, Proto.ReloadCorrelatorResponse>("ReloadCorrelator", client.reloadCorrelator, { correlatorId }).pipe(
+          Effect.map((response) => ({ correlatorId, revision: response.revision, created: response.created })),
+        ),
     };
   });
 
@@ -185,6 +201,15 @@ const fromProtoNodeInfo = (info: Proto.NodeInfo): NodeInfo => {
       alerts: counters.alerts,
       parseErrors: counters.parseErrors,
     },
+    rates:
+      info.rates === undefined
+        ? undefined
+        : {
+            eventsReceivedPerSecond: info.rates.eventsReceivedPerSecond,
+            eventsStoredPerSecond: info.rates.eventsStoredPerSecond,
+            correlationEventsPerSecond: info.rates.correlationEventsPerSecond,
+            windowMs: info.rates.windowMs,
+          },
   };
 };
 
@@ -217,20 +242,23 @@ const fromProtoPartitionTable = (table: Proto.PartitionTable): PartitionTable =>
     draining: member.draining,
     startedAtMs: member.startedAtMs,
   })),
-  partitions: table.partitions.map((entry) => ({
-    correlatorId: entry.correlatorId,
-    partition: entry.partition,
-    owner: entry.ownerNode === "" ? undefined : { nodeId: entry.ownerNode, epoch: entry.epoch },
-    progress:
-      entry.progress === undefined
-        ? undefined
-        : {
-            epoch: entry.progress.epoch,
-            appliedSequence: entry.progress.appliedSequence,
-            checkpointSequence: entry.progress.checkpointSequence,
-            lag: entry.progress.hasLag ? entry.progress.lag : undefined,
-          },
-  })),
+  partitions: table.partitions.map(fromProtoEntry),
+  routers: table.routers.map(fromProtoEntry),
+});
+
+const fromProtoEntry = (entry: Proto.PartitionTableEntry): PartitionTableEntry => ({
+  correlatorId: entry.correlatorId,
+  partition: entry.partition,
+  owner: entry.ownerNode === "" ? undefined : { nodeId: entry.ownerNode, epoch: entry.epoch },
+  progress:
+    entry.progress === undefined
+      ? undefined
+      : {
+          epoch: entry.progress.epoch,
+          appliedSequence: entry.progress.appliedSequence,
+          checkpointSequence: entry.progress.checkpointSequence,
+          lag: entry.progress.hasLag ? entry.progress.lag : undefined,
+        },
 });
 
 // Selectors are put back in rule order by their position; event times mean nothing without events.

@@ -1,6 +1,7 @@
 // ControlServer and ControlClient against each other over real gRPC on 127.0.0.1: the wire
-// mapping both ways for every RPC, domain failures as NOT_FOUND, unreadable cluster state as
-// UNAVAILABLE, the loopback guard, defects hidden from clients, and deadlines.
+// mapping both ways for every RPC, domain failures as NOT_FOUND, INVALID_ARGUMENT or
+// FAILED_PRECONDITION, unreadable cluster state as UNAVAILABLE, the loopback guard, defects hidden
+// from clients, and deadlines.
 import * as grpc from "@grpc/grpc-js";
 import { describe, expect, it } from "@effect/vitest";
 import { Deferred, Effect, Ref } from "effect";
@@ -8,7 +9,10 @@ import * as ControlClient from "./ControlClient.ts";
 import * as ControlServer from "./ControlServer.ts";
 import {
   ClusterStateError,
+  type CorrelatorDocument,
+  CorrelatorInvalid,
   CorrelatorNotFound,
+  DeployRefused,
   GroupNotFound,
   type GroupQuery,
   type GroupStateInfo,
@@ -33,6 +37,7 @@ const nodeInfo: NodeInfo = {
     alerts: 7,
     parseErrors: 10,
   },
+  rates: { eventsReceivedPerSecond: 1_250.5, eventsStoredPerSecond: 1_200, correlationEventsPerSecond: 0.1, windowMs: 10_000 },
 };
 
 // Deliberately unsorted, with a sequence above 2^32 to prove int64 survives as a number.
@@ -64,6 +69,10 @@ const partitionTable: PartitionTable = {
       owner: { nodeId: "node-a", epoch: 3 },
       progress: { epoch: 3, appliedSequence: 40, checkpointSequence: 0, lag: 2 },
     },
+  ],
+  routers: [
+    { correlatorId: "corr-b", partition: 2, owner: undefined, progress: undefined },
+    { correlatorId: "corr-a", partition: 3, owner: { nodeId: "node-a", epoch: 14 }, progress: { epoch: 14, appliedSequence: 900, checkpointSequence: 800, lag: 0 } },
   ],
 };
 
@@ -103,6 +112,14 @@ const fakeStatus: NodeStatus = {
     if (query.groupKey !== liveGroup.groupKey) return Effect.fail(new GroupNotFound({ query, reason: "no-live-group" }));
     return Effect.succeed(groupState);
   },
+  deployCorrelator: (document: CorrelatorDocument) => {
+    if (document.document === "bad") return Effect.fail(new CorrelatorInvalid({ message: `document.${document.format}:\n└─ ["name"]\n   └─ is missing` }));
+    if (document.document === "other") return Effect.fail(new CorrelatorNotFound({ correlatorId: "other" }));
+    if (document.document === "lists") return Effect.fail(new DeployRefused({ message: "correlator corr-a runs in partitions; its partition count is fixed" }));
+    return Effect.succeed({ correlatorId: "corr-a", revision: 5_000_000_000, created: document.format === "yaml" });
+  },
+  reloadCorrelator: (correlatorId) =>
+    correlatorId === "corr-a" ? Effect.succeed({ correlatorId, revision: 4, created: false }) : Effect.fail(new CorrelatorNotFound({ correlatorId })),
 };
 
 describe("ControlServer", () => {
@@ -154,6 +171,37 @@ describe("ControlServer", () => {
         partitionTable.partitions[3],
       ]);
       expect((yield* client.getPartitionTable("corr-b")).partitions.map((entry) => entry.partition)).toEqual([0, 1]);
+      expect(table.routers).toEqual([partitionTable.routers[1], partitionTable.routers[0]]);
+    }));
+
+  it.scopedLive("serves DeployCorrelator and ReloadCorrelator: the revision as the NodeStatus gives it; invalid, unknown and refused deploys as INVALID_ARGUMENT, NOT_FOUND and FAILED_PRECONDITION with the reason", () =>
+    Effect.gen(function* () {
+      const server = yield* ControlServer.make({ status: fakeStatus, port: 0 });
+      const client = yield* ControlClient.make(server.address);
+      expect(yield* client.deployCorrelator({ document: "{}", format: "yaml" })).toEqual({ correlatorId: "corr-a", revision: 5_000_000_000, created: true });
+      expect(yield* client.deployCorrelator({ document: "{}", format: "json" })).toMatchObject({ created: false });
+      expect(yield* client.reloadCorrelator("corr-a")).toEqual({ correlatorId: "corr-a", revision: 4, created: false });
+      const refused = (document: string) => Effect.flip(client.deployCorrelator({ document, format: "json" }));
+      const invalid = yield* refused("bad");
+      expect([invalid.code, invalid.detail]).toEqual([grpc.status.INVALID_ARGUMENT, 'document.json:\n└─ ["name"]\n   └─ is missing']);
+      expect((yield* refused("other")).code).toBe(grpc.status.NOT_FOUND);
+      const lists = yield* refused("lists");
+      expect([lists.code, lists.detail]).toEqual([grpc.status.FAILED_PRECONDITION, "correlator corr-a runs in partitions; its partition count is fixed"]);
+      expect((yield* Effect.flip(client.reloadCorrelator("nope"))).code).toBe(grpc.status.NOT_FOUND);
+    }));
+
+  it.scopedLive("answers DeployCorrelator with INVALID_ARGUMENT for a format other than json or yaml; an empty format is json", () =>
+    Effect.gen(function* () {
+      const formats: Array<string> = [];
+      const server = yield* ControlServer.make({
+        status: { ...fakeStatus, deployCorrelator: (document) => Effect.sync(() => (formats.push(document.format), { correlatorId: "corr-a", revision: 1, created: true })) },
+        port: 0,
+      });
+      const client = yield* ControlClient.make(server.address);
+      const error = yield* Effect.flip(client.deployCorrelator({ document: "{}", format: "toml" as "json" }));
+      expect([error.code, error.detail]).toEqual([grpc.status.INVALID_ARGUMENT, 'format must be "json" or "yaml", not "toml"']);
+      yield* client.deployCorrelator({ document: "{}", format: "" as "json" });
+      expect(formats).toEqual(["json"]);
     }));
 
   it.scopedLive("answers GetPartitionTable for an unknown correlator with NOT_FOUND naming it", () =>

@@ -4,18 +4,21 @@ import * as grpc from "@grpc/grpc-js";
 import { Cause, Data, Duration, Effect, Exit, type Fiber, FiberSet, Option, type Scope } from "effect";
 import * as net from "node:net";
 import * as Proto from "../../proto/gen/corvus/control/v1/control.ts";
-import type {
-  ClusterStateError,
-  CorrelatorNotFound,
-  GroupNotFound,
-  GroupStateInfo,
-  HealthStatus,
-  NodeInfo,
-  NodeMode,
-  NodeRole,
-  NodeStatus,
-  PartitionInfo,
-  PartitionTable,
+import {
+  type ClusterStateError,
+  CorrelatorInvalid,
+  type CorrelatorNotFound,
+  type DeployRefused,
+  type GroupNotFound,
+  type GroupStateInfo,
+  type HealthStatus,
+  type NodeInfo,
+  type NodeMode,
+  type NodeRole,
+  type NodeStatus,
+  type PartitionInfo,
+  type PartitionTable,
+  type PartitionTableEntry,
 } from "./NodeStatus.ts";
 
 /** A bound, serving control server. */
@@ -107,10 +110,32 @@ const implementation = (status: NodeStatus, run: Run): Proto.ControlServer => ({
   drain: (call, callback) => answer(call, callback, "Drain", status.drain, run),
   getGroupState: (call, callback) =>
     answer(call, callback, "GetGroupState", Effect.map(status.groupState({ ...call.request }), toProtoGroupState), run),
+  deployCorrelator: (call, callback) =>
+    answer(
+      call,
+      callback,
+      "DeployCorrelator",
+      Effect.suspend(() => {
+        const format = call.request.format === "" ? "json" : call.request.format;
+        if (format !== "json" && format !== "yaml") {
+          return Effect.fail(new CorrelatorInvalid({ message: `format must be "json" or "yaml", not ${JSON.stringify(format).slice(0, 40)}` }));
+        }
+        return status.deployCorrelator({ document: call.request.document, format });
+      }),
+      run,
+    ),
+  reloadCorrelator: (call, callback) =>
+    answer(
+      call,
+      callback,
+      "ReloadCorrelator",
+      Effect.map(status.reloadCorrelator(call.request.correlatorId), (result) => ({ revision: result.revision, created: result.created })),
+      run,
+    ),
 });
 
 /** What a NodeStatus may fail with: domain outcomes a client is told, or unreadable cluster state. */
-type StatusFailure = CorrelatorNotFound | GroupNotFound | ClusterStateError;
+type StatusFailure = CorrelatorNotFound | GroupNotFound | CorrelatorInvalid | DeployRefused | ClusterStateError;
 
 // Domain outcomes carry only what the client asked about; an infrastructure failure is named
 // but its cause (a driver message, an address) stays in the node's log.
@@ -119,8 +144,12 @@ const toServiceError = (failure: StatusFailure): Partial<grpc.StatusObject> => {
     case "CorrelatorNotFound":
     case "GroupNotFound":
       return { code: grpc.status.NOT_FOUND, details: failure.message };
+    case "CorrelatorInvalid":
+      return { code: grpc.status.INVALID_ARGUMENT, details: failure.message };
+    case "DeployRefused":
+      return { code: grpc.status.FAILED_PRECONDITION, details: failure.message };
     case "ClusterStateError":
-      return { code: grpc.status.UNAVAILABLE, details: "cluster state (membership, leases) unavailable; retry later" };
+      return { code: grpc.status.UNAVAILABLE, details: "cluster state (membership, leases, correlator registry) unavailable; retry later" };
   }
 };
 
@@ -191,6 +220,7 @@ const toProtoNodeInfo = (info: NodeInfo): Proto.NodeInfo => ({
   uptimeMs: info.uptimeMs,
   mode: modeToProto[info.mode],
   counters: { ...info.counters },
+  rates: info.rates === undefined ? undefined : { ...info.rates },
 });
 
 const byCorrelatorAndPartition = (
@@ -213,22 +243,25 @@ const toProtoPartitionTable = (table: PartitionTable): Proto.PartitionTable => (
   members: [...table.members]
     .sort((a, b) => (a.nodeId < b.nodeId ? -1 : a.nodeId > b.nodeId ? 1 : 0))
     .map((member) => ({ ...member })),
-  partitions: [...table.partitions].sort(byCorrelatorAndPartition).map((entry) => ({
-    correlatorId: entry.correlatorId,
-    partition: entry.partition,
-    ownerNode: entry.owner?.nodeId ?? "",
-    epoch: entry.owner?.epoch ?? 0,
-    progress:
-      entry.progress === undefined
-        ? undefined
-        : {
-            epoch: entry.progress.epoch,
-            appliedSequence: entry.progress.appliedSequence,
-            checkpointSequence: entry.progress.checkpointSequence,
-            hasLag: entry.progress.lag !== undefined,
-            lag: entry.progress.lag ?? 0,
-          },
-  })),
+  partitions: [...table.partitions].sort(byCorrelatorAndPartition).map(toProtoEntry),
+  routers: [...table.routers].sort(byCorrelatorAndPartition).map(toProtoEntry),
+});
+
+const toProtoEntry = (entry: PartitionTableEntry): Proto.PartitionTableEntry => ({
+  correlatorId: entry.correlatorId,
+  partition: entry.partition,
+  ownerNode: entry.owner?.nodeId ?? "",
+  epoch: entry.owner?.epoch ?? 0,
+  progress:
+    entry.progress === undefined
+      ? undefined
+      : {
+          epoch: entry.progress.epoch,
+          appliedSequence: entry.progress.appliedSequence,
+          checkpointSequence: entry.progress.checkpointSequence,
+          hasLag: entry.progress.lag !== undefined,
+          lag: entry.progress.lag ?? 0,
+        },
 });
 
 const toProtoGroupState = (state: GroupStateInfo): Proto.GroupState => ({

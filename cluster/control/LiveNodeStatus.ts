@@ -1,15 +1,31 @@
 // The NodeStatus of a running node: answers the control plane from the partition supervisor,
-// the lease bucket and the membership. It exists before the node's roles do (the control server
-// starts first, so the node announces the port it really bound), says "starting" until they
-// are handed to it, and "stopping" once the node's scope begins to close.
-import { Deferred, Effect, Option } from "effect";
+// the lease bucket, the membership, the bus (how far behind its readers are) and the correlator
+// registry (deploys). It exists before the node's roles do (the control server starts first, so
+// the node announces the port it really bound), says "starting" until they are handed to it, and
+// "stopping" once the node's scope begins to close. It samples the node's counters once a second
+// for the rates it reports.
+import { Clock, Deferred, Effect, Option, Schedule, type Scope } from "effect";
+import { CorrelatorEngine } from "../../actors/CorrelatorEngine.ts";
+import { unpartitionableReason } from "../../actors/Partitioning.ts";
+import { sameValue } from "../../actors/SpecEquality.ts";
+import { decodeResourceDocument } from "../../model/ResourceDocument.ts";
+import { CorrelatorSpec } from "../../model/Rule.ts";
+import { CorrelatorRegistry, type CorrelatorRegistryError } from "../CorrelatorRegistry.ts";
+import { loadDeployment } from "../DeploymentFile.ts";
+import { EventBus } from "../EventBus.ts";
 import { Membership } from "../ownership/Membership.ts";
 import { PartitionLeases } from "../ownership/PartitionLeases.ts";
 import type { PartitionActor } from "../PartitionActor.ts";
 import type { HeldPartition, SupervisedCorrelator, Supervisor } from "../PartitionSupervisor.ts";
+import { Topics } from "../Topics.ts";
+import { CounterRates } from "./CounterRates.ts";
 import {
   ClusterStateError,
+  type CorrelatorDocument,
+  CorrelatorInvalid,
   CorrelatorNotFound,
+  type DeployResult,
+  DeployRefused,
   type DrainResult,
   GroupNotFound,
   type GroupQuery,
@@ -30,6 +46,8 @@ export interface LiveNodeStatusOptions {
   readonly roles: ReadonlyArray<NodeRole>;
   /** The deployment's correlators with their partition counts, as the supervisor runs them. */
   readonly correlators: ReadonlyArray<SupervisedCorrelator>;
+  /** The deployment file the node started from, which ReloadCorrelator reads again; none for the built-in demo. */
+  readonly deploymentFile?: string | undefined;
 }
 
 /** What the node's roles hand over once they run. */
@@ -57,11 +75,23 @@ const zeroCounters: NodeCounters = { eventsReceived: 0, eventsStored: 0, correla
 // The supervisor also leases each correlator's router, as an entry without an actor.
 const isPartition = (held: HeldPartition): held is HeldPartition & { readonly actor: PartitionActor } => held.actor !== undefined;
 
+/** Counters are sampled this often for the rates, and the rates span this much. */
+const SampleEvery = "1 second";
+const RatesWindowMs = 10_000;
+
+const slotKey = (correlatorId: string, partition: number) => `${correlatorId}/${partition}`;
+
 /** The status of the node about to start; tell it when the roles run and when the node stops. */
-export const make = (options: LiveNodeStatusOptions): Effect.Effect<LiveNodeStatus, never, Membership | PartitionLeases> =>
+export const make = (
+  options: LiveNodeStatusOptions,
+): Effect.Effect<LiveNodeStatus, never, Membership | PartitionLeases | EventBus | Topics | CorrelatorRegistry | Scope.Scope> =>
   Effect.gen(function* () {
     const membership = yield* Membership;
     const leases = yield* PartitionLeases;
+    const bus = yield* EventBus;
+    const topics = yield* Topics;
+    const registry = yield* CorrelatorRegistry;
+    const rates = new CounterRates(RatesWindowMs);
     const startedAt = Date.now();
     const startedAtMonotonic = performance.now();
     let phase: Phase = "starting";
@@ -86,41 +116,111 @@ export const make = (options: LiveNodeStatusOptions): Effect.Effect<LiveNodeStat
       }
     });
 
+    // The last sequence of every subject a held slot reads, in one bus call per stream; a bus that
+    // cannot tell leaves those lags unknown rather than failing the whole table.
+    const lastSequencesOf = (held: ReadonlyArray<HeldPartition>) =>
+      Effect.gen(function* () {
+        const partitions = held.filter(isPartition);
+        const [matchSequences, eventSequences] = yield* Effect.all([
+          bus.lastSequences(topics.matches, partitions.map((entry) => topics.matchSubject(entry.correlatorId, entry.partition))),
+          held.some((entry) => entry.router !== undefined) ? bus.lastSequences(topics.events, [topics.events.subjects[0]!]) : Effect.succeed([]),
+        ]);
+        const last = new Map<HeldPartition, number>();
+        partitions.forEach((entry, index) => last.set(entry, matchSequences[index]!));
+        for (const entry of held) if (entry.router !== undefined && eventSequences[0] !== undefined) last.set(entry, eventSequences[0]);
+        return last;
+      }).pipe(
+        Effect.catchAll((error) => Effect.as(Effect.logWarning("partition table: last sequences unavailable; lag unknown", error), new Map<HeldPartition, number>())),
+      );
+
     const partitionTable = (correlatorId: string | undefined): Effect.Effect<PartitionTable, CorrelatorNotFound | ClusterStateError> =>
       Effect.gen(function* () {
         const selected = correlatorId === undefined ? options.correlators : options.correlators.filter(({ spec }) => spec.id === correlatorId);
         if (correlatorId !== undefined && selected.length === 0) return yield* new CorrelatorNotFound({ correlatorId });
         const members = yield* membership.members;
-        const slots = selected.flatMap(({ spec, partitions }) => Array.from({ length: partitions }, (_, partition) => ({ correlatorId: spec.id, partition })));
-        const partitions = yield* Effect.forEach(
+        // Each correlator's partitions, then its router in the slot after them.
+        const slots = selected.flatMap(({ spec, partitions }) =>
+          Array.from({ length: partitions + 1 }, (_, partition) => ({ correlatorId: spec.id, partition, router: partition === partitions })),
+        );
+        const heldNow = new Map((roles === undefined ? [] : [...roles.supervisor.held.values()]).map((entry) => [slotKey(entry.correlatorId, entry.partition), entry]));
+        const heldSlots = slots.flatMap(({ correlatorId, partition }) => {
+          const entry = heldNow.get(slotKey(correlatorId, partition));
+          return entry === undefined ? [] : [entry];
+        });
+        const lastSequences = yield* lastSequencesOf(heldSlots);
+        const progressOf = (held: HeldPartition | undefined): PartitionTableEntry["progress"] => {
+          const stats = held?.actor?.stats ?? held?.router;
+          if (held === undefined || stats === undefined) return undefined;
+          const last = lastSequences.get(held);
+          return {
+            epoch: held.lease.epoch,
+            appliedSequence: stats.lastSequence,
+            checkpointSequence: stats.checkpointSequence,
+            lag: last === undefined ? undefined : Math.max(0, last - stats.lastSequence),
+          };
+        };
+        const entries = yield* Effect.forEach(
           slots,
-          ({ correlatorId, partition }) =>
-            Effect.map(leases.current(correlatorId, partition), (lease): PartitionTableEntry => {
-              const held = heldPartition(correlatorId, partition);
-              return {
+          ({ correlatorId, partition, router }) =>
+            Effect.map(leases.current(correlatorId, partition), (lease) => ({
+              router,
+              entry: {
                 correlatorId,
                 partition,
                 owner: Option.match(lease, { onNone: () => undefined, onSome: (view) => ({ nodeId: view.owner, epoch: view.epoch }) }),
-                // The bus cannot tell a subject's last sequence yet, so the lag stays unknown.
-                progress:
-                  held === undefined
-                    ? undefined
-                    : {
-                        epoch: held.lease.epoch,
-                        appliedSequence: held.actor.stats.lastSequence,
-                        checkpointSequence: held.actor.stats.checkpointSequence,
-                        lag: undefined,
-                      },
-              };
-            }),
+                progress: progressOf(heldNow.get(slotKey(correlatorId, partition))),
+              } satisfies PartitionTableEntry,
+            })),
           { concurrency: LeaseReadConcurrency },
         );
         return {
           nodeId: options.nodeId,
           members: members.map((member) => ({ nodeId: member.nodeId, address: member.address, draining: member.draining, startedAtMs: member.startedAt })),
-          partitions,
+          partitions: entries.filter((slot) => !slot.router).map((slot) => slot.entry),
+          routers: entries.filter((slot) => slot.router).map((slot) => slot.entry),
         };
       }).pipe(Effect.catchTag("OwnershipError", (error) => new ClusterStateError({ message: error.message, cause: error })));
+
+    const registryFailure = (error: CorrelatorRegistryError) => new ClusterStateError({ message: error.message, cause: error });
+
+    // Decoded, one of ours, compiling, and keeping its partitioning; equal to the current revision stores nothing.
+    const deploySpec = (spec: CorrelatorSpec): Effect.Effect<DeployResult, CorrelatorInvalid | CorrelatorNotFound | DeployRefused | ClusterStateError> =>
+      Effect.gen(function* () {
+        const supervised = options.correlators.find((correlator) => correlator.spec.id === spec.id);
+        if (supervised === undefined) return yield* new CorrelatorNotFound({ correlatorId: spec.id });
+        yield* Effect.try({ try: () => new CorrelatorEngine(spec), catch: (cause) => new CorrelatorInvalid({ message: (cause as Error).message }) });
+        const current = yield* Effect.mapError(registry.current(spec.id), registryFailure);
+        if (Option.isSome(current) && sameValue(current.value.spec, spec)) return { correlatorId: spec.id, revision: current.value.revision, created: false };
+        const running = Option.match(current, { onNone: () => supervised.spec, onSome: (deployed) => deployed.spec });
+        const wasSplittable = unpartitionableReason(running) === undefined;
+        const reason = unpartitionableReason(spec);
+        if (wasSplittable !== (reason === undefined)) {
+          return yield* new DeployRefused({
+            message: wasSplittable
+              ? `correlator ${spec.id} runs in partitions, and this change would make it unpartitionable (${reason}); its partition count is fixed`
+              : `correlator ${spec.id} runs as one partition (${unpartitionableReason(running)}), and this change would make it partitionable; its partition count is fixed`,
+          });
+        }
+        const revision = yield* Effect.mapError(registry.deploy(spec), registryFailure);
+        return { correlatorId: spec.id, revision, created: true };
+      });
+
+    const deployCorrelator = (request: CorrelatorDocument) =>
+      decodeResourceDocument(CorrelatorSpec, request.document, request.format === "yaml" ? "document.yaml" : "document.json").pipe(
+        Effect.mapError((message) => new CorrelatorInvalid({ message })),
+        Effect.flatMap(deploySpec),
+      );
+
+    const reloadCorrelator = (correlatorId: string) =>
+      Effect.gen(function* () {
+        if (!options.correlators.some((correlator) => correlator.spec.id === correlatorId)) return yield* new CorrelatorNotFound({ correlatorId });
+        const file = options.deploymentFile;
+        if (file === undefined) return yield* new DeployRefused({ message: "this node runs the built-in demo deployment: it has no deployment file to reload from" });
+        const deployment = yield* Effect.mapError(loadDeployment(file), (error) => new CorrelatorInvalid({ message: error.message }));
+        const spec = deployment.correlators.find((correlator) => correlator.id === correlatorId);
+        if (spec === undefined) return yield* new DeployRefused({ message: `the deployment file no longer has correlator ${correlatorId}; removing a correlator is not supported` });
+        return yield* deploySpec(spec);
+      });
 
     const drain: Effect.Effect<DrainResult> = Effect.gen(function* () {
       const { supervisor } = yield* Deferred.await(rolesStarted);
@@ -146,7 +246,8 @@ export const make = (options: LiveNodeStatusOptions): Effect.Effect<LiveNodeStat
         if (correlator === undefined) return yield* new CorrelatorNotFound({ correlatorId: query.correlatorId });
         const held = heldPartition(query.correlatorId, query.partition);
         if (held === undefined) return yield* new GroupNotFound({ query, reason: "partition-not-held" });
-        if (!correlator.spec.rules.some((rule) => rule.id === query.ruleId && rule.kind === "standard")) {
+        // The engine's own spec: a deploy may have changed the rules since the node started.
+        if (!held.actor.engine.spec.rules.some((rule) => rule.id === query.ruleId && rule.kind === "standard")) {
           return yield* new GroupNotFound({ query, reason: "no-such-rule" });
         }
         const state = held.actor.engine.groupState(query.ruleId, query.groupKey);
@@ -174,6 +275,7 @@ export const make = (options: LiveNodeStatusOptions): Effect.Effect<LiveNodeStat
         uptimeMs: Math.round(performance.now() - startedAtMonotonic),
         mode: options.mode,
         counters: roles?.counters() ?? zeroCounters,
+        rates: rates.rates(),
       })),
       partitions: Effect.sync(() =>
         heldPartitions().map((held) => ({
@@ -187,7 +289,15 @@ export const make = (options: LiveNodeStatusOptions): Effect.Effect<LiveNodeStat
       partitionTable,
       drain,
       groupState,
+      deployCorrelator,
+      reloadCorrelator,
     };
+
+    // Once a second, off the per-event path: the counters are plain reads of the roles' stats.
+    yield* Effect.gen(function* () {
+      const now = yield* Clock.currentTimeMillis;
+      rates.record(now, roles?.counters() ?? zeroCounters);
+    }).pipe(Effect.repeat(Schedule.spaced(SampleEvery)), Effect.forkScoped);
 
     return {
       status,

@@ -17,6 +17,15 @@ export interface NodeCounters {
   readonly parseErrors: number;
 }
 
+/** Traffic per second over the last few seconds of counter samples. */
+export interface NodeRates {
+  readonly eventsReceivedPerSecond: number;
+  readonly eventsStoredPerSecond: number;
+  readonly correlationEventsPerSecond: number;
+  /** The span the rates are averaged over; 0 (and every rate 0) before the second sample. */
+  readonly windowMs: number;
+}
+
 /** Identity, roles and traffic of one node; times are unix-epoch / elapsed milliseconds. */
 export interface NodeInfo {
   readonly nodeId: string;
@@ -28,6 +37,8 @@ export interface NodeInfo {
   readonly uptimeMs: number;
   readonly mode: NodeMode;
   readonly counters: NodeCounters;
+  /** Undefined only when an older node did not send them. */
+  readonly rates: NodeRates | undefined;
 }
 
 /** One correlator partition held by a node and how far its actor has applied the stream. */
@@ -63,7 +74,7 @@ export interface PartitionProgress {
   readonly appliedSequence: number;
   /** The sequence the last saved checkpoint covers. */
   readonly checkpointSequence: number;
-  /** Matches on the partition's subject not yet applied; undefined while the node cannot tell. */
+  /** Records on the subject it reads not yet applied; undefined when the bus could not tell. */
   readonly lag: number | undefined;
 }
 
@@ -83,6 +94,8 @@ export interface PartitionTable {
   readonly nodeId: string;
   readonly members: ReadonlyArray<MemberView>;
   readonly partitions: ReadonlyArray<PartitionTableEntry>;
+  /** Each correlator's router, in the lease slot after its partitions; its progress is in the events stream. */
+  readonly routers: ReadonlyArray<PartitionTableEntry>;
 }
 
 /** What a drain did. */
@@ -155,7 +168,31 @@ export class GroupNotFound extends Data.TaggedError("GroupNotFound")<{
   }
 }
 
-/** The cluster's shared state (membership, leases) could not be read; the cause stays in the node's log. */
+/** A correlator document to deploy, as DeployCorrelator carries it. */
+export interface CorrelatorDocument {
+  readonly document: string;
+  readonly format: "json" | "yaml";
+}
+
+/** Where a deploy or reload left a correlator. */
+export interface DeployResult {
+  readonly correlatorId: string;
+  readonly revision: number;
+  /** False when the document equalled the current revision and nothing was stored. */
+  readonly created: boolean;
+}
+
+/** The document does not decode as a correlator, or its rules do not compile; the message has every path and reason. */
+export class CorrelatorInvalid extends Data.TaggedError("CorrelatorInvalid")<{
+  readonly message: string;
+}> {}
+
+/** The node cannot apply the change as asked (a partitioning change, no deployment file); the message says why. */
+export class DeployRefused extends Data.TaggedError("DeployRefused")<{
+  readonly message: string;
+}> {}
+
+/** The cluster's shared state (membership, leases, the correlator registry) could not be read or written; the cause stays in the node's log. */
 export class ClusterStateError extends Data.TaggedError("ClusterStateError")<{
   readonly message: string;
   readonly cause?: unknown;
@@ -177,4 +214,8 @@ export interface NodeStatus {
   /** Hands every partition over and takes no new ones; runs to its end even if the caller goes away. */
   readonly drain: Effect.Effect<DrainResult>;
   readonly groupState: (query: GroupQuery) => Effect.Effect<GroupStateInfo, CorrelatorNotFound | GroupNotFound>;
+  /** Stores a new revision of one of the node's correlators; ClusterStateError when the registry cannot be reached. */
+  readonly deployCorrelator: (document: CorrelatorDocument) => Effect.Effect<DeployResult, CorrelatorInvalid | CorrelatorNotFound | DeployRefused | ClusterStateError>;
+  /** Deploys one correlator as the node's deployment file has it now. */
+  readonly reloadCorrelator: (correlatorId: string) => Effect.Effect<DeployResult, CorrelatorInvalid | CorrelatorNotFound | DeployRefused | ClusterStateError>;
 }

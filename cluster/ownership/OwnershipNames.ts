@@ -1,5 +1,6 @@
-// Bucket names, KV keys and bucket definitions of the ownership layer (membership and partition
-// leases), built here and nowhere else, plus the infrastructure error both services share.
+// Bucket names, KV keys and bucket definitions of the ownership layer (membership, partition
+// leases and the correlator registry), built here and nowhere else, plus the infrastructure error
+// membership and leases share.
 import { Kvm, type KV, type KvOptions } from "@nats-io/kv"
 import type { NatsConnection } from "@nats-io/transport-node"
 import { Data, Duration, Effect, Layer, Schedule } from "effect"
@@ -29,6 +30,30 @@ export const membersBucket = (clusterName: string): string => `${bucketPrefix(cl
 
 /** The partition-lease bucket of cluster `clusterName`. */
 export const leasesBucket = (clusterName: string): string => `${bucketPrefix(clusterName)}_LEASES`
+
+/** The correlator registry bucket of cluster `clusterName`: every deployed revision of every correlator. */
+export const correlatorsBucket = (clusterName: string): string => `${bucketPrefix(clusterName)}_CORRELATORS`
+
+/** The stream JetStream keeps a KV bucket in (for reads the KV client does not offer). */
+export const bucketStream = (bucket: string): string => `KV_${bucket}`
+
+/** The registry key of one revision of a correlator: `<correlatorId>.<revision>`, written once. */
+export const revisionKey = (correlatorId: CorrelatorId, revision: number): string => {
+  if (!Number.isSafeInteger(revision) || revision < 1) throw new Error(`invalid revision ${revision}: expected an integer from 1`)
+  return `${requireToken("correlator id", correlatorId)}.${revision}`
+}
+
+/** The KV key filter of every revision of a correlator. */
+export const revisionsFilter = (correlatorId: CorrelatorId): string => `${requireToken("correlator id", correlatorId)}.*`
+
+/** The stream subject of every revision of a correlator in `bucket`'s stream. */
+export const revisionsSubject = (bucket: string, correlatorId: CorrelatorId): string => `$KV.${bucket}.${revisionsFilter(correlatorId)}`
+
+/** The revision a registry key (or its stream subject) names; undefined for anything else. */
+export const revisionOfKey = (key: string): number | undefined => {
+  const revision = Number(key.slice(key.lastIndexOf(".") + 1))
+  return Number.isSafeInteger(revision) && revision >= 1 ? revision : undefined
+}
 
 /** The membership key of a node: its id, which must be a plain token. */
 export const memberKey = (nodeId: string): string => requireToken("node id", nodeId)

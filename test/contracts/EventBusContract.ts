@@ -68,7 +68,7 @@ export const eventBusContract = (name: string, makeLayer: () => Layer.Layer<Even
           yield* bus.consume(topic, { durable: "reader", filterSubjects: [], maxBatch: 40 }, (batch) =>
             Effect.sync(() => {
               batchSizes.push(batch.length)
-              for (const item of batch) seen.push(item.n)
+              for (const { record: item } of batch) seen.push(item.n)
             })
           )
           yield* bus.publish(topic, items(50, "t1", 250))
@@ -88,7 +88,7 @@ export const eventBusContract = (name: string, makeLayer: () => Layer.Layer<Even
           yield* bus.publish(topic, items(1, "t1", 5))
           const seen: Array<string> = []
           yield* bus.consume(topic, { durable: "reader", filterSubjects: [], maxBatch: 100 }, (batch) =>
-            Effect.sync(() => seen.push(...batch.map((item) => item.id)))
+            Effect.sync(() => seen.push(...batch.map(({ record: item }) => item.id)))
           )
           yield* eventually(Effect.sync(() => seen.length), (count) => count >= 6)
           yield* Effect.sleep("300 millis")
@@ -108,7 +108,7 @@ export const eventBusContract = (name: string, makeLayer: () => Layer.Layer<Even
             Effect.suspend(() => {
               attempts++
               if (attempts === 1) return Effect.fail("storage unavailable")
-              accepted.push(...batch.map((item) => item.n))
+              accepted.push(...batch.map(({ record: item }) => item.n))
               return Effect.void
             })
           )
@@ -132,7 +132,7 @@ export const eventBusContract = (name: string, makeLayer: () => Layer.Layer<Even
             const inner = yield* Scope.make()
             yield* bus
               .consume(topic, { durable: "resumable", filterSubjects: [], maxBatch: 100 }, (batch) =>
-                Effect.sync(() => first.push(...batch.map((item) => item.n)))
+                Effect.sync(() => first.push(...batch.map(({ record: item }) => item.n)))
               )
               .pipe(Scope.extend(inner))
             yield* eventually(Effect.sync(() => first.length), (count) => count >= 10)
@@ -141,7 +141,7 @@ export const eventBusContract = (name: string, makeLayer: () => Layer.Layer<Even
             yield* bus.publish(topic, items(5, "t1", 10))
             const second: Array<number> = []
             yield* bus.consume(topic, { durable: "resumable", filterSubjects: [], maxBatch: 100 }, (batch) =>
-              Effect.sync(() => second.push(...batch.map((item) => item.n)))
+              Effect.sync(() => second.push(...batch.map(({ record: item }) => item.n)))
             )
             yield* eventually(Effect.sync(() => second.length), (count) => count >= 5)
             yield* Effect.sleep("300 millis")
@@ -160,10 +160,10 @@ export const eventBusContract = (name: string, makeLayer: () => Layer.Layer<Even
           const all: Array<string> = []
           const t2Subject = topic.subjectOf({ id: "", tenant: "t2", n: 0 })
           yield* bus.consume(topic, { durable: "t2-only", filterSubjects: [t2Subject], maxBatch: 100 }, (batch) =>
-            Effect.sync(() => onlyT2.push(...batch.map((item) => item.id)))
+            Effect.sync(() => onlyT2.push(...batch.map(({ record: item }) => item.id)))
           )
           yield* bus.consume(topic, { durable: "everything", filterSubjects: [], maxBatch: 100 }, (batch) =>
-            Effect.sync(() => all.push(...batch.map((item) => item.id)))
+            Effect.sync(() => all.push(...batch.map(({ record: item }) => item.id)))
           )
           yield* eventually(Effect.sync(() => all.length), (count) => count >= 9)
           yield* eventually(Effect.sync(() => onlyT2.length), (count) => count >= 3)
@@ -271,7 +271,7 @@ export const eventBusContract = (name: string, makeLayer: () => Layer.Layer<Even
           const topic = contractTopic()
           const durable: Array<number> = []
           yield* bus.consume(topic, { durable: "witness", filterSubjects: [], maxBatch: 100 }, (batch) =>
-            Effect.sync(() => durable.push(...batch.map((item) => item.n)))
+            Effect.sync(() => durable.push(...batch.map(({ record: item }) => item.n)))
           )
           const reader = collector()
           const readerScope = yield* Scope.make()
@@ -325,7 +325,7 @@ export const eventBusContract = (name: string, makeLayer: () => Layer.Layer<Even
           yield* bus.publish(topic, items(10))
           const durable: Array<number> = []
           yield* bus.consume(topic, { durable: "alongside", filterSubjects: [], maxBatch: 4 }, (batch) =>
-            Effect.sync(() => durable.push(...batch.map((item) => item.n)))
+            Effect.sync(() => durable.push(...batch.map(({ record: item }) => item.n)))
           )
           const fromStart = collector()
           const fromStartScope = yield* Scope.make()
@@ -390,6 +390,23 @@ export const eventBusContract = (name: string, makeLayer: () => Layer.Layer<Even
           yield* Deferred.succeed(release, undefined)
           yield* eventually(Effect.sync(() => seen.length), (count) => count >= total)
           expect(seen).toEqual(range(1, total))
+        })
+      ))
+
+    it.live("lastSequences answers each subject's (or wildcard filter's) last stored sequence in the order asked, 0 for none, also for a stream never published to", () =>
+      run(
+        Effect.gen(function* () {
+          const bus = yield* EventBus
+          const topic = contractTopic()
+          const t1 = subjectFor(topic, "t1")
+          const t2 = subjectFor(topic, "t2")
+          const t3 = subjectFor(topic, "t3")
+          expect(yield* bus.lastSequences(topic, [t1, topic.subjects[0]!])).toEqual([0, 0])
+          // t1 takes sequences 1-4 and 8-9, t2 takes 5-7; a duplicate takes none.
+          yield* bus.publish(topic, [...items(4, "t1"), ...items(3, "t2"), ...items(2, "t1", 4)])
+          yield* bus.publish(topic, items(1, "t2"))
+          expect(yield* bus.lastSequences(topic, [t2, t1, t3, topic.subjects[0]!])).toEqual([7, 9, 0, 9])
+          expect(yield* bus.lastSequences(topic, [])).toEqual([])
         })
       ))
   })

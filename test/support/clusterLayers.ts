@@ -4,6 +4,7 @@ import cassandra from "cassandra-driver"
 import { Effect, Layer } from "effect"
 import { inject } from "vitest"
 import * as NatsEventBus from "../../cluster/bus/NatsEventBus.ts"
+import * as CorrelatorRegistry from "../../cluster/CorrelatorRegistry.ts"
 import * as Membership from "../../cluster/ownership/Membership.ts"
 import * as PartitionLeases from "../../cluster/ownership/PartitionLeases.ts"
 import * as CassandraAlertStore from "../../storage/cassandra/CassandraAlertStore.ts"
@@ -43,6 +44,10 @@ export const cassandraSession = (config = cassandraConfig()) => Layer.merge(Cass
 export const cassandraStores = (config = cassandraConfig()) =>
   Layer.mergeAll(CassandraEventStore.layer, CassandraAlertStore.layer, CassandraCheckpointStore.layer).pipe(Layer.provide(cassandraSession(config)))
 
-/** Membership and partition leases of cluster `clusterName` on the test NATS (KV buckets named after it). */
+/** Membership, partition leases and the correlator registry of cluster `clusterName` on the test NATS (KV buckets named after it). */
 export const natsOwnership = (clusterName: string) =>
-  Layer.merge(Membership.layer(natsConfig(), { clusterName }), PartitionLeases.layer(natsConfig(), { clusterName }))
+  Layer.mergeAll(
+    Membership.layer(natsConfig(), { clusterName }),
+    PartitionLeases.layer(natsConfig(), { clusterName }),
+    CorrelatorRegistry.layer(natsConfig(), { clusterName })
+  )

@@ -1,6 +1,7 @@
 // The one typed configuration of a node process, read from the environment with defaults;
 // secrets stay Redacted so they never reach a log line.
 import { Config, type Redacted } from "effect"
+import { EdgeRoles, type EdgeRole } from "./Node.ts"
 
 export interface NodeConfig {
   readonly mode: "embedded" | "cluster"
@@ -29,6 +30,8 @@ export interface NodeConfig {
   readonly cassandraReplication: number
   /** Partitions of each correlator that can be split (a cluster spreads them over its nodes). */
   readonly partitions: number
+  /** Roles besides correlation this node runs (collector, store, gateway); all by default. */
+  readonly edgeRoles: ReadonlyArray<EdgeRole>
 }
 
 const list = (name: string, fallback: string) =>
@@ -56,5 +59,13 @@ export const NodeConfig: Config.Config<NodeConfig> = Config.all({
   cassandraDataCenter: Config.string("CORVUS_CASSANDRA_DC").pipe(Config.withDefault("datacenter1")),
   cassandraKeyspace: Config.string("CORVUS_CASSANDRA_KEYSPACE").pipe(Config.withDefault("corvus")),
   cassandraReplication: Config.integer("CORVUS_CASSANDRA_RF").pipe(Config.withDefault(1)),
+  edgeRoles: list("CORVUS_ROLES", EdgeRoles.join(",")).pipe(
+    Config.validate({
+      message: `CORVUS_ROLES lists roles besides correlation, among ${EdgeRoles.join(", ")}`,
+      validation: (roles) => roles.every((role) => (EdgeRoles as ReadonlyArray<string>).includes(role))
+    }),
+    Config.map((roles) => roles as ReadonlyArray<EdgeRole>),
+    Config.withDescription("roles this node runs besides correlation, which every node runs")
+  ),
   partitions: Config.integer("CORVUS_PARTITIONS").pipe(Config.withDefault(16), Config.validate({ message: "CORVUS_PARTITIONS must be 1 to 1024", validation: (value) => value >= 1 && value <= 1024 }))
 })

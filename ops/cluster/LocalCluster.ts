@@ -21,6 +21,8 @@ export interface LocalClusterOptions {
   readonly demo: boolean
   /** A deployment file for every node; the demo deployment when absent. */
   readonly deploymentFile?: string
+  /** Roles besides correlation every node runs (CORVUS_ROLES); all when absent. */
+  readonly roles?: ReadonlyArray<string>
   /** Ports of node i are these plus 10 x (i - 1). */
   readonly basePorts?: { readonly api: number; readonly console: number; readonly control: number; readonly collectors: number }
 }
@@ -59,7 +61,8 @@ export const nodeEnvironment = (options: LocalClusterOptions, index: number): Re
     CORVUS_NATS_URL: options.natsUrl,
     CORVUS_CASSANDRA_CONTACT_POINTS: options.cassandraContactPoints,
     CORVUS_CASSANDRA_KEYSPACE: `corvus_${options.clusterName.replaceAll("-", "_").toLowerCase()}`,
-    ...(options.deploymentFile !== undefined ? { CORVUS_DEPLOYMENT: options.deploymentFile } : {})
+    ...(options.deploymentFile !== undefined ? { CORVUS_DEPLOYMENT: options.deploymentFile } : {}),
+    ...(options.roles !== undefined ? { CORVUS_ROLES: options.roles.join(",") } : {})
   }
 }
 

@@ -119,7 +119,7 @@ describe("walking skeleton on NATS JetStream and Cassandra", () => {
 
         // The alert appears, owned by the correlator's tenant C.
         const alerts = yield* eventually(
-          Effect.promise(() => apiGet<Array<AlertJson>>(node.apiUrl, "/api/v1/alerts?withEvents", "admin-token")),
+          Effect.promise(() => apiGet<Array<AlertJson>>(node.apiUrl!, "/api/v1/alerts?withEvents", "admin-token")),
           (response) => response.status === 200 && response.body.length >= 1
         )
         expect(alerts.body).toHaveLength(1)
@@ -131,14 +131,14 @@ describe("walking skeleton on NATS JetStream and Cassandra", () => {
         expect(alert.events.filter((event) => event.kind === "base")).toHaveLength(5)
 
         // Only users of tenant C see it; tenant T's analyst does not.
-        expect((yield* Effect.promise(() => apiGet<Array<AlertJson>>(node.apiUrl, "/api/v1/alerts", "soc-token"))).body.map((a) => a.id)).toEqual([alert.id])
-        expect((yield* Effect.promise(() => apiGet<Array<AlertJson>>(node.apiUrl, "/api/v1/alerts", "acme-token"))).body).toEqual([])
+        expect((yield* Effect.promise(() => apiGet<Array<AlertJson>>(node.apiUrl!, "/api/v1/alerts", "soc-token"))).body.map((a) => a.id)).toEqual([alert.id])
+        expect((yield* Effect.promise(() => apiGet<Array<AlertJson>>(node.apiUrl!, "/api/v1/alerts", "acme-token"))).body).toEqual([])
 
         // Event search finds the base events of T in the period, and the correlation event of C.
         const period = { from: new Date(now - 60_000).toISOString(), to: new Date(now + 60_000).toISOString() }
         const search = yield* eventually(
           Effect.promise(() =>
-            apiPost<Array<EventJson>>(node.apiUrl, "/api/v1/events", "admin-token", {
+            apiPost<Array<EventJson>>(node.apiUrl!, "/api/v1/events", "admin-token", {
               period,
               sql: "SELECT ID, TenantID, Type, SourceAddress, Timestamp FROM events WHERE SourceAddress = '10.1.1.1' AND EventOutcome = 'failure'"
             })
@@ -150,13 +150,13 @@ describe("walking skeleton on NATS JetStream and Cassandra", () => {
         expect(new Set(base.map((event) => event.TenantID))).toEqual(new Set([T]))
         expect(new Set(alert.events.filter((event) => event.kind === "base").map((event) => event.id))).toEqual(new Set(base.map((event) => event.ID)))
         const correlation = yield* eventually(
-          Effect.promise(() => apiPost<Array<EventJson>>(node.apiUrl, "/api/v1/events", "admin-token", { period, sql: "SELECT ID, TenantID, Type FROM events WHERE Type = 2" })),
+          Effect.promise(() => apiPost<Array<EventJson>>(node.apiUrl!, "/api/v1/events", "admin-token", { period, sql: "SELECT ID, TenantID, Type FROM events WHERE Type = 2" })),
           (response) => response.status === 200 && response.body.length >= 1
         )
         expect(correlation.body.map((event) => [event.ID, event.TenantID])).toEqual([[alert.id, C]])
 
         // Tenant T's analyst finds T's events but not C's correlation event.
-        const asAcme = yield* Effect.promise(() => apiPost<Array<EventJson>>(node.apiUrl, "/api/v1/events", "acme-token", { period, sql: "SELECT ID, TenantID, Type FROM events" }))
+        const asAcme = yield* Effect.promise(() => apiPost<Array<EventJson>>(node.apiUrl!, "/api/v1/events", "acme-token", { period, sql: "SELECT ID, TenantID, Type FROM events" }))
         expect(asAcme.body.length).toBe(9)
         expect(asAcme.body.every((event) => event.TenantID === T && event.Type === 1)).toBe(true)
 

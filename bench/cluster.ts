@@ -195,8 +195,15 @@ const throughput = async (count: number, base: number): Promise<number> => {
     const started = performance.now()
     await preload(clusterName)
     const published = performance.now()
+    let traced = 0
     for (;;) {
       const answer = await view(nodes[0]!)
+      if (answer._tag === "Right" && process.env.BENCH_TRACE !== undefined && performance.now() - traced > 1_000) {
+        traced = performance.now()
+        const routed = answer.right.routers.map((entry) => entry.progress?.appliedSequence ?? -1)
+        const lag = answer.right.partitions.reduce((sum, entry) => sum + (entry.progress?.lag ?? 0), 0)
+        console.log(`  ${((traced - started) / 1000).toFixed(1)} s: routers at ${Math.min(...routed)}..${Math.max(...routed)}, partitions' lag ${lag}`)
+      }
       if (answer._tag === "Right" && caughtUp(answer.right.routers, answer.right.partitions, backlog)) break
       if (performance.now() - started > 600_000) throw new Error(`${count} node(s) did not catch up within 10 minutes`)
       await sleep(200)
@@ -311,6 +318,7 @@ const cleanUp = async (clusterName: string) => {
 const main = async () => {
   const base = 24_000 + Math.floor(Math.random() * 100) * 100
   const one = await throughput(1, base)
+  if (process.env.BENCH_ONLY_ONE !== undefined) return
   const two = await throughput(2, base)
   const scaleRatio = Number((two / one).toFixed(2))
   console.log(`scale: two nodes / one = ${scaleRatio} (target >= 1.8)`)

@@ -4,7 +4,7 @@
 // lag, a drain hands them all over, and the status then shows them unowned with the lag unknown. Also what SIGTERM relies on (closing the node's scope hands every partition
 // over), the node's group inspection, and the messages when no node answers or the usage is wrong.
 import * as grpc from "@grpc/grpc-js"
-import { describe, expect, it, vi } from "@effect/vitest"
+import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Option, Schema, Scope } from "effect"
 import { spawn } from "node:child_process"
 import { type AddressInfo, createServer } from "node:net"
@@ -22,6 +22,7 @@ import * as Node from "../Node.ts"
 import * as NodeLayers from "../NodeLayers.ts"
 import { Membership } from "../ownership/Membership.ts"
 import { PartitionLeases } from "../ownership/PartitionLeases.ts"
+import { captured } from "../../test/support/captureConsole.ts"
 
 const bin = fileURLToPath(new URL("./corvus.mjs", import.meta.url))
 
@@ -94,18 +95,6 @@ const closedAddress = Effect.promise(
     })
 )
 
-/** Runs a command in process with its console output captured. */
-const captured = (command: Effect.Effect<number>) =>
-  Effect.acquireUseRelease(
-    Effect.sync(() => {
-      const output = { stdout: "", stderr: "" }
-      const log = vi.spyOn(console, "log").mockImplementation((...args: Array<unknown>) => void (output.stdout += `${args.join(" ")}\n`))
-      const error = vi.spyOn(console, "error").mockImplementation((...args: Array<unknown>) => void (output.stderr += `${args.join(" ")}\n`))
-      return { output, restore: () => (log.mockRestore(), error.mockRestore()) }
-    }),
-    ({ output }) => Effect.map(command, (code) => ({ code, ...output })),
-    ({ restore }) => Effect.sync(restore)
-  )
 
 // A partition row: number, owner, epoch, applied, checkpoint, lag; a member row: node, address,
 // draining, then events received, stored and correlated per second.

@@ -3,7 +3,7 @@
 // that would have fired under the old rule does not, and fires at the new threshold), the changed
 // rule's old groups are dropped, the npm bin reports an unchanged file, and every refusal says
 // what to fix with exit status 1 or 2.
-import { describe, expect, it, vi } from "@effect/vitest"
+import { describe, expect, it } from "@effect/vitest"
 import { Effect, Option, Schema } from "effect"
 import { spawn } from "node:child_process"
 import { mkdtempSync, writeFileSync } from "node:fs"
@@ -20,6 +20,7 @@ import { CorrelatorRegistry } from "../CorrelatorRegistry.ts"
 import * as Node from "../Node.ts"
 import * as NodeLayers from "../NodeLayers.ts"
 import * as RulesCommand from "./RulesCommand.ts"
+import { captured } from "../../test/support/captureConsole.ts"
 
 const bin = fileURLToPath(new URL("./corvus.mjs", import.meta.url))
 const Timeout = 90_000
@@ -53,17 +54,6 @@ const deployment = Schema.decodeUnknownSync(Deployment)({
   correlators: [correlator(3)]
 })
 
-const captured = (command: Effect.Effect<number>) =>
-  Effect.acquireUseRelease(
-    Effect.sync(() => {
-      const output = { stdout: "", stderr: "" }
-      const log = vi.spyOn(console, "log").mockImplementation((...args: Array<unknown>) => void (output.stdout += `${args.join(" ")}\n`))
-      const error = vi.spyOn(console, "error").mockImplementation((...args: Array<unknown>) => void (output.stderr += `${args.join(" ")}\n`))
-      return { output, restore: () => (log.mockRestore(), error.mockRestore()) }
-    }),
-    ({ output }) => Effect.map(command, (code) => ({ code, ...output })),
-    ({ restore }) => Effect.sync(restore)
-  )
 
 const corvus = (args: ReadonlyArray<string>): Promise<{ code: number | null; stdout: string; stderr: string }> =>
   new Promise((resolve) => {

@@ -144,6 +144,28 @@ describe("PartitionActor", () => {
       }).pipe(Effect.provide(ports))
     ), 30_000)
 
+  it.live("a partition applies each source sequence once, however a router that routes again cuts its batches", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const bus = yield* EventBus
+        const topics = yield* Topics
+        const seen = yield* collectCorrelations
+        const single: PartitionActor.PartitionActorOptions = { ...options(0, 1), partitions: 1 }
+        const actor = yield* PartitionActor.run(single)
+        const entry = (index: number) => ({ streamTime: index === 0 ? null : events[index - 1]!.Timestamp, event: events[index]!, source: index + 1 })
+        const record = (from: number, to: number): PartitionMatch => {
+          const [first, ...more] = Array.from({ length: to - from }, (_, offset) => entry(from + offset))
+          return { correlatorId: spec.id, partition: 0, ...first!, more }
+        }
+        // Routed 0-199 in two batches, then again from 100 (a restarted router) in other cuts.
+        yield* bus.publish(topics.matches, [record(0, 120), record(120, 200), record(100, 150), record(150, 260), record(260, 300)])
+        yield* until(() => expect(actor.stats.applied).toBe(300))
+        const whole = new CorrelatorEngine(spec)
+        const expected = whole.processBatch(events.slice(0, 300)).correlations.map((c) => c.event.ID).sort()
+        yield* until(() => expect(seen.map((one) => one.id).sort()).toEqual(expected))
+      }).pipe(Effect.provide(ports))
+    ), 30_000)
+
   it.live("a new owner restores the checkpoint, replays after it and re-emits only duplicates; the old owner is superseded and fenced", () =>
     Effect.scoped(
       Effect.gen(function* () {

@@ -13,7 +13,7 @@ import type { CorrelatorSpec } from "../model/Rule.ts"
 import { CheckpointStore, type CheckpointStoreError, type StaleEpoch } from "../storage/CheckpointStore.ts"
 import { CorrelatorRegistry, CorrelatorRegistryError } from "./CorrelatorRegistry.ts"
 import { EventBus, type Sequenced } from "./EventBus.ts"
-import { revisionOf, Topics, type CorrelationRecord, type PartitionMatch } from "./Topics.ts"
+import { entriesOf, revisionOf, Topics, type CorrelationRecord, type PartitionMatch } from "./Topics.ts"
 
 export interface PartitionActorOptions {
   /** The correlator at revision `revision` (what the registry holds now); other revisions come from the registry. */
@@ -76,8 +76,11 @@ export const run = (options: PartitionActorOptions) =>
     const loaded = yield* checkpoints.load(spec.id, partition)
     // A fresh partition replays its subject from the start, so it starts where the subject does:
     // at revision 1, moving on as the matches say (whatever the registry's current revision).
-    const restored = Option.isSome(loaded) ? decodeCheckpoint(loaded.value.snapshot) : { revision: 1, engine: undefined }
+    const restored = Option.isSome(loaded) ? decodeCheckpoint(loaded.value.snapshot) : { revision: 1, source: 0, engine: undefined }
     let revision = restored.revision
+    // The highest events-stream sequence applied: a router routing again from its saved position
+    // repeats events, in batches cut differently; each source sequence is applied once.
+    let appliedSource = restored.source
     const restoredSpec = yield* specAt(revision)
     let engine = restored.engine !== undefined ? CorrelatorEngine.restore(restoredSpec, restored.engine, { partition: slice }) : new CorrelatorEngine(restoredSpec, { partition: slice })
     const restoredSequence = Option.isSome(loaded) ? loaded.value.sequence : 0
@@ -107,7 +110,7 @@ export const run = (options: PartitionActorOptions) =>
       if (stats.lastSequence === stats.checkpointSequence && stats.checkpoints > 0) return
       const savedAt = yield* Clock.currentTimeMillis
       const sequence = stats.lastSequence
-      yield* checkpoints.save({ correlatorId: spec.id, partition, epoch, sequence, savedAt, snapshot: encodeCheckpoint(revision, engine.snapshot()) })
+      yield* checkpoints.save({ correlatorId: spec.id, partition, epoch, sequence, savedAt, snapshot: encodeCheckpoint(revision, appliedSource, engine.snapshot()) })
       stats.checkpoints++
       stats.checkpointSequence = sequence
     }).pipe(Effect.tapError((error) => (error._tag === "StaleEpoch" ? Deferred.succeed(superseded, error) : Effect.void)))
@@ -130,10 +133,16 @@ export const run = (options: PartitionActorOptions) =>
               revision++
               stats.revision = revision
             }
-            if (record.streamTime !== null) for (const correlation of engine.tick(record.streamTime).correlations) pending.push({ ...correlation, fence })
-            if (record.event !== undefined) for (const correlation of engine.processBatch([record.event]).correlations) pending.push({ ...correlation, fence })
+            for (const entry of entriesOf(record)) {
+              if (entry.source !== undefined) {
+                if (entry.source <= appliedSource) continue
+                appliedSource = entry.source
+              }
+              if (entry.streamTime !== null) for (const correlation of engine.tick(entry.streamTime).correlations) pending.push({ ...correlation, fence })
+              if (entry.event !== undefined) for (const correlation of engine.processBatch([entry.event]).correlations) pending.push({ ...correlation, fence })
+              stats.applied++
+            }
             engineSequence = sequence
-            stats.applied++
           }
           // Published before the position moves: a checkpoint never covers unpublished output.
           yield* bus.publish(topics.correlations, pending)
@@ -164,22 +173,28 @@ export const run = (options: PartitionActorOptions) =>
     } satisfies PartitionActor
   })
 
-// A checkpoint's snapshot: "CRVR", the revision the state is under, then the engine's snapshot
-// (which starts "CRVS"). Checkpoints from before revisions are the bare engine snapshot: revision 1.
-const CheckpointMagic = 0x43525652
-const HeaderBytes = 8
+// A checkpoint's snapshot: "CRVQ", the revision the state is under, the highest events-stream
+// sequence applied, then the engine's snapshot (which starts "CRVS"). Read as well: "CRVR" with
+// the revision only (before batched matches: source 0), and the bare engine snapshot (revision 1).
+const CheckpointMagic = 0x43525651
+const HeaderBytes = 16
+const RevisionOnlyMagic = 0x43525652
+const RevisionOnlyHeaderBytes = 8
 
-const encodeCheckpoint = (revision: number, engineSnapshot: Uint8Array): Uint8Array => {
+const encodeCheckpoint = (revision: number, source: number, engineSnapshot: Uint8Array): Uint8Array => {
   const bytes = new Uint8Array(HeaderBytes + engineSnapshot.byteLength)
   const view = new DataView(bytes.buffer)
   view.setUint32(0, CheckpointMagic)
   view.setUint32(4, revision)
+  view.setFloat64(8, source)
   bytes.set(engineSnapshot, HeaderBytes)
   return bytes
 }
 
-const decodeCheckpoint = (bytes: Uint8Array): { readonly revision: number; readonly engine: Uint8Array } => {
+const decodeCheckpoint = (bytes: Uint8Array): { readonly revision: number; readonly source: number; readonly engine: Uint8Array } => {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-  if (bytes.byteLength < HeaderBytes || view.getUint32(0) !== CheckpointMagic) return { revision: 1, engine: bytes }
-  return { revision: view.getUint32(4), engine: bytes.subarray(HeaderBytes) }
+  const magic = bytes.byteLength >= RevisionOnlyHeaderBytes ? view.getUint32(0) : 0
+  if (magic === CheckpointMagic && bytes.byteLength >= HeaderBytes) return { revision: view.getUint32(4), source: view.getFloat64(8), engine: bytes.subarray(HeaderBytes) }
+  if (magic === RevisionOnlyMagic) return { revision: view.getUint32(4), source: 0, engine: bytes.subarray(RevisionOnlyHeaderBytes) }
+  return { revision: 1, source: 0, engine: bytes }
 }

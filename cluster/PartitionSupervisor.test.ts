@@ -17,7 +17,7 @@ import { EventBus } from "./EventBus.ts"
 import * as Membership from "./ownership/Membership.ts"
 import * as PartitionLeases from "./ownership/PartitionLeases.ts"
 import * as PartitionSupervisor from "./PartitionSupervisor.ts"
-import { Topics } from "./Topics.ts"
+import { entriesOf, Topics } from "./Topics.ts"
 import * as TopicsModule from "./Topics.ts"
 
 const tenant = TenantId.make("tenant-2")
@@ -99,7 +99,7 @@ describe("PartitionSupervisor", () => {
         const routed = new Set<string>()
         yield* bus.consume(topics.matches, { durable: "test-matches", filterSubjects: [], maxBatch: 500 }, (batch) =>
           Effect.sync(() => {
-            for (const { record: match } of batch) if (match.event !== undefined) routed.add(match.event.ID)
+            for (const { record: match } of batch) for (const entry of entriesOf(match)) if (entry.event !== undefined) routed.add(entry.event.ID)
           })
         )
         const failuresIn = (count: number) => events.slice(0, count).filter((event) => event.EventOutcome === "failure").length

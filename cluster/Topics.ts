@@ -23,24 +23,50 @@ export interface Fence {
 /** A correlation as the bus carries it; partition owners fence theirs. */
 export type CorrelationRecord = Correlation & { readonly fence?: Fence }
 
-/**
- * What a router sends a correlator partition: an event that matched one of the partition's
- * groups, or only a clock mark (no event). `streamTime` is the router's stream time before the
- * event, so the partition's windows end when the whole stream's do.
- */
-export interface PartitionMatch {
-  readonly correlatorId: CorrelatorId
-  readonly partition: number
+/** One entry of a partition's input: a matching event with the router's stream time before it, or a clock mark. */
+export interface MatchEntry {
+  /** The router's stream time before the event, so the partition's windows end when the whole stream's do. */
   readonly streamTime: number | null
   readonly event?: NormalizedEvent
   /** Unique per router and mark, for de-duplication of clock marks. */
   readonly markId?: string
+  /**
+   * The events-stream sequence the event was routed from. A partition applies each source
+   * sequence once: a router that routes again from its saved position (after a restart or a
+   * handover) may cut its batches differently, so message ids alone would not find the repeats.
+   * Absent on marks and on records from before batching.
+   */
+  readonly source?: number
+}
+
+/**
+ * What a router sends a correlator partition for one batch of the events stream: its entries
+ * in order (the first inline, the rest in `more`), so one JetStream message carries them all.
+ */
+export interface PartitionMatch extends MatchEntry {
+  readonly correlatorId: CorrelatorId
+  readonly partition: number
+  readonly more?: ReadonlyArray<MatchEntry>
   /**
    * The correlator revision the router routed it under; the partition moves to that revision
    * before applying it. Absent in records written before revisions existed: revision 1.
    */
   readonly revision?: number
 }
+
+const decodeMatchEntry = (raw: unknown): MatchEntry => {
+  const value = raw as { streamTime?: unknown; event?: unknown; markId?: unknown; source?: unknown }
+  if (value.streamTime !== null && typeof value.streamTime !== "number") throw new Error("match stream time invalid")
+  return {
+    streamTime: value.streamTime,
+    ...(value.event !== undefined ? { event: decodeEventSync(value.event) } : {}),
+    ...(typeof value.markId === "string" ? { markId: value.markId } : {}),
+    ...(Number.isSafeInteger(value.source) && (value.source as number) >= 1 ? { source: value.source as number } : {})
+  }
+}
+
+/** The entries of a match record, in order. */
+export const entriesOf = (match: PartitionMatch): ReadonlyArray<MatchEntry> => (match.more === undefined ? [match] : [match, ...match.more])
 
 /** The revision a match was routed under (records from before revisions: 1). */
 export const revisionOf = (match: PartitionMatch): number => match.revision ?? 1
@@ -138,18 +164,21 @@ export const make = (clusterName: string): TopicsShape => {
       subjects: [`${subjectPrefix}.matches.>`],
       subjectOf: (record) => matchSubject(record.correlatorId, record.partition),
       // A router's redelivered batch routes the same events to the same partitions: de-duplicated.
-      idOf: (record) => `${record.correlatorId}.${record.partition}.${record.event?.ID ?? record.markId ?? ""}`,
+      idOf: (record) => {
+        const last = record.more?.[record.more.length - 1]
+        const first = `${record.correlatorId}.${record.partition}.${record.event?.ID ?? record.markId ?? ""}`
+        return last === undefined ? first : `${first}..${last.event?.ID ?? last.markId ?? ""}`
+      },
       encode: (record) => toJson(record),
       decode: (bytes) => {
-        const value = fromJson(bytes) as { correlatorId?: unknown; partition?: unknown; streamTime?: unknown; event?: unknown; markId?: unknown; revision?: unknown }
+        const value = fromJson(bytes) as { correlatorId?: unknown; partition?: unknown; more?: unknown; revision?: unknown }
         if (typeof value.correlatorId !== "string" || !Number.isInteger(value.partition)) throw new Error("match envelope incomplete")
-        if (value.streamTime !== null && typeof value.streamTime !== "number") throw new Error("match stream time invalid")
+        if (value.more !== undefined && !Array.isArray(value.more)) throw new Error("match entries invalid")
         return {
           correlatorId: value.correlatorId as CorrelatorId,
           partition: value.partition as number,
-          streamTime: value.streamTime,
-          ...(value.event !== undefined ? { event: decodeEventSync(value.event) } : {}),
-          ...(typeof value.markId === "string" ? { markId: value.markId } : {}),
+          ...decodeMatchEntry(value),
+          ...(Array.isArray(value.more) && value.more.length > 0 ? { more: value.more.map(decodeMatchEntry) } : {}),
           ...(Number.isSafeInteger(value.revision) && (value.revision as number) >= 1 ? { revision: value.revision as number } : {})
         }
       }

@@ -118,6 +118,8 @@ export const makeFaultCluster = (partitions: number): FaultCluster => {
 
   const launch = (index: number) => {
     const previous = nodes.get(index)
+    // Replacing a live process would leak it past the test (close stops only the ones it knows).
+    if (previous !== undefined && previous.process.exitCode === null && previous.process.signalCode === null) throw new Error(`node-${index} is still running`)
     logOffsets.set(index, previous === undefined ? 0 : statSync(previous.logFile).size)
     nodes.set(index, startNode(options, index))
   }

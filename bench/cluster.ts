@@ -317,6 +317,10 @@ const cleanUp = async (clusterName: string) => {
 
 const main = async () => {
   const base = 24_000 + Math.floor(Math.random() * 100) * 100
+  if (process.env.BENCH_ONLY_HANDOFF !== undefined) {
+    console.log(JSON.stringify(await handoff(base)))
+    return
+  }
   const one = await throughput(1, base)
   if (process.env.BENCH_ONLY_ONE !== undefined) return
   const two = await throughput(2, base)

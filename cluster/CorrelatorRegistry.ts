@@ -102,9 +102,13 @@ const fromBucket = (bucket: RegistryBucket): CorrelatorRegistryShape => {
       const existing = yield* current(spec.id)
       if (Option.isSome(existing)) return existing.value
       if (yield* bucket.create(revisionKey(spec.id, 1), encodeSpec(spec))) return { revision: 1, spec } satisfies Deployed
-      const winner = yield* current(spec.id)
-      if (Option.isSome(winner)) return winner.value
-      return yield* new CorrelatorRegistryError({ message: `correlator ${spec.id}: revision 1 exists but cannot be read` })
+      // Another node's create won; a read may be served by a replica that has not applied it yet.
+      return yield* current(spec.id).pipe(
+        Effect.flatMap((winner) =>
+          Option.isSome(winner) ? Effect.succeed(winner.value) : Effect.fail(new CorrelatorRegistryError({ message: `correlator ${spec.id}: revision 1 exists but cannot be read` }))
+        ),
+        Effect.retry(Schedule.spaced("50 millis").pipe(Schedule.compose(Schedule.recurs(40))))
+      )
     })
 
   const at = (correlatorId: CorrelatorId, revision: number) =>

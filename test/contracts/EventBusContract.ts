@@ -113,7 +113,9 @@ export const eventBusContract = (name: string, makeLayer: () => Layer.Layer<Even
             })
           )
           yield* eventually(Effect.sync(() => accepted.length), (count) => count >= 3)
-          expect(accepted).toEqual([0, 1, 2])
+          // A failed record comes back after the ones delivered meanwhile (JetStream may cut the
+          // first delivery into several batches): each is accepted once, not necessarily in order.
+          expect([...accepted].sort()).toEqual([0, 1, 2])
           expect(attempts).toBeGreaterThanOrEqual(2)
           expect(stats.handlerFailures).toBeGreaterThanOrEqual(1)
         })

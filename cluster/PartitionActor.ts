@@ -13,7 +13,7 @@ import type { CorrelatorSpec } from "../model/Rule.ts"
 import { CheckpointStore, type CheckpointStoreError, type StaleEpoch } from "../storage/CheckpointStore.ts"
 import { CorrelatorRegistry, CorrelatorRegistryError } from "./CorrelatorRegistry.ts"
 import { EventBus, type Sequenced } from "./EventBus.ts"
-import { entriesOf, revisionOf, Topics, type CorrelationRecord, type PartitionMatch } from "./Topics.ts"
+import { revisionOf, Topics, type CorrelationRecord, type MatchEntry, type PartitionMatch } from "./Topics.ts"
 
 export interface PartitionActorOptions {
   /** The correlator at revision `revision` (what the registry holds now); other revisions come from the registry. */
@@ -116,6 +116,17 @@ export const run = (options: PartitionActorOptions) =>
     }).pipe(Effect.tapError((error) => (error._tag === "StaleEpoch" ? Deferred.succeed(superseded, error) : Effect.void)))
     const checkpoint = permit.withPermits(1)(save)
 
+    // Each events-stream sequence once: a router routing again from its saved position repeats some.
+    const applyEntry = (entry: MatchEntry) => {
+      if (entry.source !== undefined) {
+        if (entry.source <= appliedSource) return
+        appliedSource = entry.source
+      }
+      if (entry.streamTime !== null) for (const correlation of engine.tick(entry.streamTime).correlations) pending.push({ ...correlation, fence })
+      if (entry.event !== undefined) for (const correlation of engine.processBatch([entry.event]).correlations) pending.push({ ...correlation, fence })
+      stats.applied++
+    }
+
     const apply = (batch: ReadonlyArray<Sequenced<PartitionMatch>>) =>
       permit.withPermits(1)(
         Effect.gen(function* () {
@@ -133,15 +144,9 @@ export const run = (options: PartitionActorOptions) =>
               revision++
               stats.revision = revision
             }
-            for (const entry of entriesOf(record)) {
-              if (entry.source !== undefined) {
-                if (entry.source <= appliedSource) continue
-                appliedSource = entry.source
-              }
-              if (entry.streamTime !== null) for (const correlation of engine.tick(entry.streamTime).correlations) pending.push({ ...correlation, fence })
-              if (entry.event !== undefined) for (const correlation of engine.processBatch([entry.event]).correlations) pending.push({ ...correlation, fence })
-              stats.applied++
-            }
+            // Per match, without an array of entries: routers send one entry per record.
+            applyEntry(record)
+            if (record.more !== undefined) for (const entry of record.more) applyEntry(entry)
             engineSequence = sequence
           }
           // Published before the position moves: a checkpoint never covers unpublished output.

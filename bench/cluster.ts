@@ -266,6 +266,7 @@ const handoff = async (base: number) => {
     const joinedAt = performance.now()
     nodes.push(startNode(options, 3))
     await waitUntilRunning(nodes[2]!, 120_000)
+    const runningAt = performance.now()
     const ownersAfter = await settledOwners(nodes[0]!, 3, "node-3")
     const settledAt = performance.now()
     await sleep(3_000)
@@ -287,6 +288,25 @@ const handoff = async (base: number) => {
     const all = [...seen.values()].map((observed) => observed.delay).sort((a, b) => a - b)
     const percentile = (values: ReadonlyArray<number>, p: number) => (values.length === 0 ? Number.NaN : values[Math.min(values.length - 1, Math.floor(p * values.length))]!)
     const lost = [...sent.keys()].filter((id) => !seen.has(id)).length
+    if (process.env.BENCH_TRACE !== undefined) {
+      // The worst delay of every probe event sent in each 250 ms after the spawn: when the tail happens.
+      const worst = new Map<number, [number, number]>()
+      for (const [id, observed] of seen) {
+        const slice = Math.floor((sent.get(id)! - joinedAt) / 250)
+        if (slice < -4) continue
+        const pair = worst.get(slice) ?? [0, 0]
+        const movedKey = observed.partition !== undefined && movedProbe.has(observed.partition)
+        pair[movedKey ? 0 : 1] = Math.max(pair[movedKey ? 0 : 1], observed.delay)
+        worst.set(slice, pair)
+      }
+      console.log(`  node-3 running after ${((runningAt - joinedAt) / 1000).toFixed(1)} s, owners settled after ${((settledAt - joinedAt) / 1000).toFixed(1)} s`)
+      console.log(
+        `  worst probe delay (moved keys/others) per 250 ms sent after the spawn: ${[...worst]
+          .sort(([a], [b]) => a - b)
+          .map(([slice, [moved, others]]) => `${(slice / 4).toFixed(2)}s:${moved.toFixed(0)}/${others.toFixed(0)}`)
+          .join(" ")}`
+      )
+    }
     console.log(`join: ${moved.length} of ${ownersBefore.size} slots moved (${(movedShare * 100).toFixed(1)}%; one third is 33.3%); probe router moved: ${routerMoved}; probe partitions moved: ${[...movedProbe].filter((p) => p !== partitions).join(",") || "none"}`)
     console.log(
       `probe delay, events for moved keys published during the handoff (${delays.length}): p50 ${percentile(delays, 0.5).toFixed(0)} ms, p99 ${percentile(delays, 0.99).toFixed(0)} ms, max ${(delays[delays.length - 1] ?? Number.NaN).toFixed(0)} ms; all probe events (${all.length}): p50 ${percentile(all, 0.5).toFixed(0)} ms, p99 ${percentile(all, 0.99).toFixed(0)} ms; without a correlation event: ${lost}`

@@ -1,5 +1,5 @@
 // Which correlator partitions this node runs (DESIGN "Distribution"): it joins the membership,
-// and on a short schedule reconciles what it holds with the rendezvous target over the live,
+// and on a short schedule (and at once when the live set changes) reconciles what it holds with the rendezvous target over the live,
 // non-draining members: it leases and starts the partitions that are its own, renews what it
 // holds, hands over (checkpoint, stop, release) what belongs elsewhere now, and drops at once a
 // partition whose lease it lost. Closing its scope hands everything over (a graceful stop).
@@ -9,7 +9,7 @@
 // Rules come from the correlator registry: at start each correlator of the deployment is seeded
 // there (revision 1 when it has none), and a router or partition starts under the registry's
 // current revision.
-import { Clock, Data, Deferred, Duration, Effect, Exit, Option, Schedule, Scope } from "effect"
+import { Clock, Data, Deferred, Duration, Effect, Exit, Option, Queue, Schedule, Scope, Stream } from "effect"
 import { unpartitionableReason } from "../actors/Partitioning.ts"
 import type { CorrelatorId } from "../model/Ids.ts"
 import type { CheckpointStore, CheckpointStoreError, StaleEpoch } from "../storage/CheckpointStore.ts"
@@ -92,6 +92,12 @@ export interface Supervisor {
 
 const keyOf = (correlatorId: CorrelatorId, partition: number) => `${correlatorId}/${partition}`
 
+/** How many slots one round acquires, renews or hands over at once. */
+const RoundConcurrency = 8
+/** The pause before the next round while a target slot is still held elsewhere, and for how many rounds in a row. */
+const QuickRoundPause = Duration.millis(100)
+const QuickRounds = 30
+
 /** How long a handover or drop waits for a partition's actor to stop. */
 const StopBound = Duration.seconds(10)
 
@@ -141,12 +147,11 @@ export const start = (options: SupervisorOptions) =>
         stats.handedOver++
       })
 
-    const acquire = (supervised: SupervisedCorrelator, partition: number) =>
+    // `current` is read before the lease is taken: a registry that cannot be read leaves the slot free.
+    const acquire = (supervised: SupervisedCorrelator, partition: number, current: Deployed) =>
       Effect.gen(function* () {
-        // Read before the lease is taken: a registry that cannot be read leaves the slot free.
-        const current = Option.getOrElse(yield* registry.current(supervised.spec.id), () => seeded.get(supervised.spec.id)!)
         const lease = yield* leases.acquire(supervised.spec.id, partition, options.nodeId)
-        if (lease === undefined) return
+        if (lease === undefined) return false
         const scope = yield* Scope.make()
         const started: Effect.Effect<Pick<HeldPartition, "actor" | "router" | "checkpoint" | "superseded">, unknown, EventBus | Topics | CheckpointStore | CorrelatorRegistry | Scope.Scope> =
           partition === routerSlot(supervised)
@@ -173,12 +178,13 @@ export const start = (options: SupervisorOptions) =>
         )
         held.set(keyOf(supervised.spec.id, partition), { correlatorId: supervised.spec.id, partition, lease, scope, ...running })
         stats.acquired++
+        return true
       })
 
     const acquireSingleton = (name: CorrelatorId, startService: Effect.Effect<unknown, unknown, Scope.Scope>) =>
       Effect.gen(function* () {
         const lease = yield* leases.acquire(name, 0, options.nodeId)
-        if (lease === undefined) return
+        if (lease === undefined) return false
         const scope = yield* Scope.make()
         yield* startService.pipe(
           Scope.extend(scope),
@@ -186,60 +192,106 @@ export const start = (options: SupervisorOptions) =>
         )
         held.set(keyOf(name, 0), { correlatorId: name, partition: 0, lease, scope, actor: undefined, router: undefined, checkpoint: Effect.void, superseded: yield* Deferred.make<StaleEpoch>() })
         stats.acquired++
+        return true
       })
 
     // Every lease this node may hold: each correlator's partitions and router, then the singletons.
-    const slots = [
+    type Slot = { readonly id: CorrelatorId; readonly partition: number; readonly supervised: SupervisedCorrelator | undefined; readonly acquire: (current: Deployed | undefined) => Effect.Effect<boolean, unknown> }
+    const slots: ReadonlyArray<Slot> = [
       ...options.correlators.flatMap((supervised) =>
-        Array.from({ length: routerSlot(supervised) + 1 }, (_, partition) => ({ id: supervised.spec.id, partition, acquire: acquire(supervised, partition) }))
+        Array.from({ length: routerSlot(supervised) + 1 }, (_, partition): Slot => ({
+          id: supervised.spec.id,
+          partition,
+          supervised,
+          acquire: (current) => acquire(supervised, partition, current!)
+        }))
       ),
-      ...(options.singletons ?? []).map((singleton) => ({ id: singleton.name, partition: 0, acquire: acquireSingleton(singleton.name, singleton.start) }))
+      ...(options.singletons ?? []).map((singleton): Slot => ({ id: singleton.name, partition: 0, supervised: undefined, acquire: () => acquireSingleton(singleton.name, singleton.start) }))
     ]
 
+    const renew = (entry: HeldPartition) =>
+      Effect.gen(function* () {
+        const renewed = yield* leases.renew(entry.lease).pipe(Effect.either)
+        if (renewed._tag === "Right") entry.lease = renewed.right
+        else if (renewed.left._tag === "LeaseLost") {
+          // Someone else may already run it: stop without a checkpoint (it would be refused anyway).
+          stats.lost++
+          yield* stop(entry)
+        } else yield* Effect.logWarning("lease renewal failed; retried on the next round", renewed.left)
+      })
+
+    // One round decides every slot first, then runs each kind of step for all slots at once: a
+    // join moves a third of the slots, and taking them one lease, checkpoint and consumer at a
+    // time kept moved keys waiting for seconds. Returns whether a slot that is this node's
+    // target was still held elsewhere (its holder is handing it over, or its lease must expire).
     const reconcile = permit.withPermits(1)(
       Effect.gen(function* () {
         const members = (yield* membership.members).filter((member) => !member.draining && !(draining && member.nodeId === options.nodeId)).map((member) => member.nodeId)
         const now = yield* Clock.currentTimeMillis
+        const dropping: Array<HeldPartition> = []
+        const leaving: Array<HeldPartition> = []
+        const renewing: Array<HeldPartition> = []
+        const taking: Array<Slot> = []
         for (const slot of slots) {
           const target = ownerOf(partitionKey(slot.id, slot.partition), members)
           const entry = held.get(keyOf(slot.id, slot.partition))
           if (entry === undefined) {
-            if (target === options.nodeId) yield* slot.acquire.pipe(Effect.catchAll((error) => Effect.logWarning("lease acquisition failed", error)))
-            continue
-          }
-          if (yield* Deferred.isDone(entry.superseded)) {
-            stats.lost++
-            yield* stop(entry)
-            continue
-          }
-          if (target !== options.nodeId) {
-            yield* handOver(entry)
-            continue
-          }
+            if (target === options.nodeId) taking.push(slot)
+          } else if (yield* Deferred.isDone(entry.superseded)) dropping.push(entry)
+          else if (target !== options.nodeId) leaving.push(entry)
           // Renewed once a third of the lease has passed, well before it could expire.
-          if (entry.lease.expiresAt - now < (2 * ttlMillis) / 3) {
-            const renewed = yield* leases.renew(entry.lease).pipe(Effect.either)
-            if (renewed._tag === "Right") entry.lease = renewed.right
-            else if (renewed.left._tag === "LeaseLost") {
-              // Someone else may already run it: stop without a checkpoint (it would be refused anyway).
-              stats.lost++
-              yield* stop(entry)
-            } else yield* Effect.logWarning("lease renewal failed; retried on the next round", renewed.left)
-          }
+          else if (entry.lease.expiresAt - now < (2 * ttlMillis) / 3) renewing.push(entry)
         }
+        const concurrently = { concurrency: RoundConcurrency, discard: true } as const
+        yield* Effect.forEach(dropping, (entry) => Effect.zipRight(Effect.sync(() => stats.lost++), stop(entry)), concurrently)
+        yield* Effect.forEach(renewing, renew, concurrently)
+        yield* Effect.forEach(leaving, handOver, concurrently)
+        if (taking.length === 0) return false
+        // The registry is read once per correlator per round; a correlator it cannot tell leaves its slots free.
+        const revisions = new Map<CorrelatorId, Deployed>()
+        for (const id of new Set(taking.flatMap((slot) => (slot.supervised === undefined ? [] : [slot.id])))) {
+          const current = yield* registry.current(id).pipe(
+            Effect.map(Option.getOrElse(() => seeded.get(id)!)),
+            Effect.tapError((error) => Effect.logWarning(`correlator ${id}: the registry cannot be read; its partitions wait for the next round`, error)),
+            Effect.option
+          )
+          if (Option.isSome(current)) revisions.set(id, current.value)
+        }
+        const taken = yield* Effect.forEach(
+          taking.filter((slot) => slot.supervised === undefined || revisions.has(slot.id)),
+          (slot) => slot.acquire(revisions.get(slot.id)).pipe(Effect.catchAll((error) => Effect.as(Effect.logWarning("lease acquisition failed", error), false))),
+          { concurrency: RoundConcurrency }
+        )
+        return taken.some((took) => !took) || taken.length < taking.length
       })
     )
 
+    // Rounds run on the schedule, at once when the live set changes, and soon again while a
+    // target slot is still held elsewhere (for a bounded number of rounds: a dead holder's lease
+    // only goes when it expires, and polling it fast would only load the bucket).
+    const wake = yield* Queue.sliding<void>(1)
+    yield* membership.changes.pipe(
+      Stream.runForEach(() => Queue.offer(wake, undefined)),
+      Effect.tapErrorCause((cause) => Effect.logWarning("membership watch failed; rounds keep to the schedule until it resumes", cause)),
+      Effect.retry(Schedule.spaced("1 second")),
+      Effect.forkScoped
+    )
     yield* membership.join({ nodeId: options.nodeId, address: options.address, startedAt: Date.now(), draining: false })
+    let quickRounds = 0
     yield* reconcile.pipe(
-      Effect.catchAll((error) => Effect.logWarning("partition reconciliation failed; retried on the next round", error)),
-      Effect.repeat(Schedule.spaced(options.reconcileEvery)),
+      Effect.catchAll((error) => Effect.as(Effect.logWarning("partition reconciliation failed; retried on the next round", error), false)),
+      Effect.flatMap((pending) => {
+        quickRounds = pending ? quickRounds + 1 : 0
+        const pause = pending && quickRounds <= QuickRounds ? QuickRoundPause : options.reconcileEvery
+        return Effect.race(Effect.sleep(pause), Queue.take(wake))
+      }),
+      Effect.forever,
       Effect.forkScoped
     )
     const drain = Effect.gen(function* () {
       draining = true
       yield* membership.setDraining(true).pipe(Effect.ignore)
-      yield* permit.withPermits(1)(Effect.forEach([...held.values()], handOver, { discard: true }))
+      yield* permit.withPermits(1)(Effect.forEach([...held.values()], handOver, { concurrency: RoundConcurrency, discard: true }))
     })
     // A graceful stop drains (nothing is taken any more) before the membership entry goes.
     yield* Effect.addFinalizer(() => drain)

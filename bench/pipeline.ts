@@ -8,7 +8,6 @@ import { connect } from "node:net"
 import * as ControlClient from "../cluster/control/ControlClient.ts"
 import * as Node from "../cluster/Node.ts"
 import * as NodeLayers from "../cluster/NodeLayers.ts"
-import { TokenRegistry } from "../gateway/TokenRegistry.ts"
 import { Deployment } from "../model/Deployment.ts"
 
 const total = Number(process.argv[2] ?? 200_000)
@@ -48,7 +47,7 @@ const payload = (): Buffer => {
 
 const program = Effect.gen(function* () {
   const bytes = payload()
-  const node = yield* Node.run(deployment, { nodeId: "bench", mode, host: "127.0.0.1", apiPort: 0, consolePort: 0, controlPort: 0, tokens: new TokenRegistry(), version: "bench", partitions: Number(process.env.BENCH_PARTITIONS ?? 16) })
+  const node = yield* Node.run(deployment, { nodeId: "bench", mode, host: "127.0.0.1", apiPort: 0, consolePort: 0, controlPort: 0, adminToken: "admin-token", version: "bench", partitions: Number(process.env.BENCH_PARTITIONS ?? 16) })
   const client = yield* ControlClient.make(node.controlAddress)
   const port = node.collectorPorts.get(deployment.collectors[0]!.id)!
   const started = performance.now()

@@ -7,11 +7,11 @@ import * as Collector from "../collector/Collector.ts"
 import { buildApiServer } from "../gateway/ApiServer.ts"
 import type { ApiContext } from "../gateway/ApiContext.ts"
 import { buildConsoleServer } from "../gateway/ConsoleServer.ts"
-import type { TokenRegistry } from "../gateway/TokenRegistry.ts"
+import type { GatewayStores } from "../gateway/ApiContext.ts"
+import { provisionAdmin } from "../gateway/UserProvisioning.ts"
 import type { CollectorId } from "../model/Ids.ts"
 import type { Deployment } from "../model/Deployment.ts"
 import { AlertStore } from "../storage/AlertStore.ts"
-import { EventStore } from "../storage/EventStore.ts"
 import * as AlertService from "./AlertService.ts"
 import { CorrelatorId } from "../model/Ids.ts"
 import * as ClusterView from "./control/ClusterView.ts"
@@ -33,7 +33,8 @@ export interface NodeOptions {
   readonly apiPort: number
   readonly consolePort: number
   readonly controlPort: number
-  readonly tokens: TokenRegistry
+  /** The general administrator's API token (user `admin`, created or updated at start). */
+  readonly adminToken: string
   readonly version: string
   /** Partitions of each correlator that can be split. */
   readonly partitions: number
@@ -132,10 +133,10 @@ export const run = (deployment: Deployment, options: NodeOptions) =>
       )
     )
 
-    const runtime = yield* Effect.runtime<AlertStore | EventStore>()
+    if (edgeRoles.has("gateway")) yield* provisionAdmin(options.adminToken)
+    const runtime = yield* Effect.runtime<GatewayStores>()
     const context: ApiContext = {
       run: (effect) => Runtime.runPromiseExit(runtime)(effect),
-      tokens: options.tokens,
       tenants: deployment.tenants,
       logInternal: (message, cause) => Runtime.runFork(runtime)(Effect.logError(message, cause)),
       // Through the node's own control plane, as any other client of it.

@@ -12,9 +12,23 @@ import * as DuckDb from "../storage/embedded/DuckDb.ts"
 import * as DuckDbAlertStore from "../storage/embedded/DuckDbAlertStore.ts"
 import * as DuckDbCheckpointStore from "../storage/embedded/DuckDbCheckpointStore.ts"
 import * as DuckDbEventStore from "../storage/embedded/DuckDbEventStore.ts"
-import type { AlertStore } from "../storage/AlertStore.ts"
+import * as DuckDbAssetStore from "../storage/embedded/DuckDbAssetStore.ts"
+import * as DuckDbIncidentStore from "../storage/embedded/DuckDbIncidentStore.ts"
+import * as DuckDbResourceFileStore from "../storage/embedded/DuckDbResourceFileStore.ts"
+import * as DuckDbResourceStore from "../storage/embedded/DuckDbResourceStore.ts"
+import * as DuckDbServiceStore from "../storage/embedded/DuckDbServiceStore.ts"
+import * as DuckDbUserStore from "../storage/embedded/DuckDbUserStore.ts"
+import * as CassandraAssetStore from "../storage/cassandra/CassandraAssetStore.ts"
+import * as CassandraIncidentStore from "../storage/cassandra/CassandraIncidentStore.ts"
+import * as CassandraResourceFileStore from "../storage/cassandra/CassandraResourceFileStore.ts"
+import * as CassandraResourceStore from "../storage/cassandra/CassandraResourceStore.ts"
+import * as CassandraServiceStore from "../storage/cassandra/CassandraServiceStore.ts"
+import * as CassandraUserStore from "../storage/cassandra/CassandraUserStore.ts"
+import type { GatewayStores } from "../gateway/ApiContext.ts"
+import type { AssetStoreError } from "../storage/AssetStore.ts"
+import type { IncidentStoreError } from "../storage/IncidentStore.ts"
+import type { ServiceStoreError } from "../storage/ServiceStore.ts"
 import type { CheckpointStore } from "../storage/CheckpointStore.ts"
-import type { EventStore } from "../storage/EventStore.ts"
 import type { BusError, EventBus } from "./EventBus.ts"
 import * as EmbeddedEventBus from "./bus/EmbeddedEventBus.ts"
 import * as CorrelatorRegistry from "./CorrelatorRegistry.ts"
@@ -26,19 +40,43 @@ import * as Topics from "./Topics.ts"
 
 /** The ports every node needs. */
 export type NodePorts =
-  | EventBus
-  | EventStore
-  | AlertStore
+  | GatewayStores
   | CheckpointStore
+  | EventBus
   | Membership.Membership
   | PartitionLeases.PartitionLeases
   | CorrelatorRegistry.CorrelatorRegistry
   | Topics.Topics
 
+/** Every store the gateway and the data path use, on one DuckDB database. */
+export const embeddedStores = Layer.mergeAll(
+  DuckDbEventStore.layerEmbedded,
+  DuckDbAlertStore.layerEmbedded,
+  DuckDbUserStore.layerEmbedded,
+  DuckDbIncidentStore.layerEmbedded,
+  DuckDbAssetStore.layerEmbedded,
+  DuckDbServiceStore.layerEmbedded,
+  DuckDbResourceStore.layerEmbedded,
+  DuckDbResourceFileStore.layerEmbedded
+)
+
+/** Every store, checkpoints included, on one Cassandra session. */
+export const cassandraStores = Layer.mergeAll(
+  CassandraEventStore.layer,
+  CassandraAlertStore.layer,
+  CassandraCheckpointStore.layer,
+  CassandraUserStore.layer,
+  CassandraIncidentStore.layer,
+  CassandraAssetStore.layer,
+  CassandraServiceStore.layer,
+  CassandraResourceStore.layer,
+  CassandraResourceFileStore.layer
+)
+
 /** Embedded stores in `dataDir` (":memory:" keeps nothing) and the in-process bus. */
-export const embedded = (dataDir: string): Layer.Layer<NodePorts, DuckDb.DuckDbError> => {
+export const embedded = (dataDir: string): Layer.Layer<NodePorts, DuckDb.DuckDbError | AssetStoreError | IncidentStoreError | ServiceStoreError> => {
   const path = dataDir === ":memory:" ? dataDir : (mkdirSync(dataDir, { recursive: true }), join(dataDir, "corvus.duckdb"))
-  const stores = Layer.merge(DuckDbEventStore.layerEmbedded, DuckDbAlertStore.layerEmbedded).pipe(Layer.provide(DuckDb.layer(path)))
+  const stores = embeddedStores.pipe(Layer.provide(DuckDb.layer(path)))
   // Checkpoints name positions in the in-process bus, which a restart empties: they live and
   // die with it, in a database of their own.
   const checkpoints = DuckDbCheckpointStore.layerEmbedded.pipe(Layer.provide(DuckDb.layer(":memory:")))
@@ -52,7 +90,7 @@ export const cluster = (
   nats: NatsEventBus.NatsConfig,
   cassandra: CassandraClient.CassandraConfig
 ): Layer.Layer<NodePorts, BusError | CassandraError | OwnershipError | CorrelatorRegistry.CorrelatorRegistryError> => {
-  const stores = Layer.mergeAll(CassandraEventStore.layer, CassandraAlertStore.layer, CassandraCheckpointStore.layer).pipe(Layer.provide(CassandraClient.layer(cassandra)))
+  const stores = cassandraStores.pipe(Layer.provide(CassandraClient.layer(cassandra)))
   // One NATS connection serves the ownership services and the correlator registry.
   const ownership = Layer.mergeAll(
     Layer.effect(Membership.Membership, Membership.make({ clusterName, replicas: nats.replicas })),

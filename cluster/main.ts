@@ -5,8 +5,6 @@ import { Console, Effect, Layer, Redacted } from "effect"
 import { randomBytes } from "node:crypto"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
-import { adminPrincipal } from "../gateway/AdminPrincipal.ts"
-import { TokenRegistry } from "../gateway/TokenRegistry.ts"
 import type { ConnectorSpec } from "../model/Connector.ts"
 import { decodeDeployment } from "../model/Deployment.ts"
 import * as DemoGenerator from "./DemoGenerator.ts"
@@ -30,8 +28,6 @@ const program = Effect.gen(function* () {
   const deployment = config.deploymentFile !== undefined ? yield* loadDeployment(config.deploymentFile) : yield* decodeDeployment(demoDeployment(config.host, config.demoCollectorPort))
   const generated = config.adminToken === undefined
   const adminToken = config.adminToken !== undefined ? Redacted.value(config.adminToken) : randomBytes(24).toString("base64url")
-  const tokens = new TokenRegistry()
-  tokens.add(adminToken, adminPrincipal(deployment.tenants))
 
   const layers: Layer.Layer<NodeLayers.NodePorts, unknown> =
     config.mode === "embedded"
@@ -55,7 +51,7 @@ const program = Effect.gen(function* () {
       apiPort: config.apiPort,
       consolePort: config.consolePort,
       controlPort: config.controlPort,
-      tokens,
+      adminToken,
       version,
       partitions: config.partitions,
       edgeRoles: config.edgeRoles,

@@ -3,17 +3,24 @@
 import { Effect, Exit, Cause, Option } from "effect"
 import type { Tenant } from "../model/Tenant.ts"
 import type { AlertStore } from "../storage/AlertStore.ts"
+import type { AssetStore } from "../storage/AssetStore.ts"
 import type { EventStore } from "../storage/EventStore.ts"
+import type { IncidentStore } from "../storage/IncidentStore.ts"
+import type { ResourceFileStore } from "../storage/ResourceFileStore.ts"
+import type { ResourceStore } from "../storage/ResourceStore.ts"
+import type { ServiceStore } from "../storage/ServiceStore.ts"
+import type { UserStore } from "../storage/UserStore.ts"
 import type { ClusterOverview, ClusterOverviewUnavailable } from "./ClusterOverview.ts"
 import { ApiError } from "./ApiError.ts"
-import type { TokenRegistry } from "./TokenRegistry.ts"
 
-/** Runs an effect that needs the stores; resolves with its value. */
-export type StoreRunner = <A, E>(effect: Effect.Effect<A, E, AlertStore | EventStore>) => Promise<Exit.Exit<A, E>>
+/** The stores routes read and write; every node provides them all. */
+export type GatewayStores = AlertStore | EventStore | UserStore | IncidentStore | AssetStore | ServiceStore | ResourceStore | ResourceFileStore
+
+/** Runs an effect that needs the stores; resolves with its exit. */
+export type StoreRunner = <A, E>(effect: Effect.Effect<A, E, GatewayStores>) => Promise<Exit.Exit<A, E>>
 
 export interface ApiContext {
   readonly run: StoreRunner
-  readonly tokens: TokenRegistry
   readonly tenants: ReadonlyArray<Tenant>
   /** Logs an internal failure that the client sees only as a 500. */
   readonly logInternal: (message: string, cause: unknown) => void
@@ -24,7 +31,7 @@ export interface ApiContext {
 /** Runs `effect`; domain failures become ApiErrors via `mapError`, anything else a bare 500. */
 export const runOrFail = async <A, E>(
   context: ApiContext,
-  effect: Effect.Effect<A, E, AlertStore | EventStore>,
+  effect: Effect.Effect<A, E, GatewayStores>,
   mapError: (error: E) => ApiError | undefined = () => undefined
 ): Promise<A> => {
   const exit = await context.run(effect)

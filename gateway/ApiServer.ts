@@ -13,7 +13,7 @@ export const registerApi = async (app: FastifyInstance, context: ApiContext): Pr
   await app.register(
     async (api) => {
       api.addHook("onRequest", async (request) => {
-        request.principal = authenticate(context.tokens, request)
+        request.principal = await authenticate(context, request)
       })
       await api.register(alertsRoutes(context))
       await api.register(eventsRoutes(context))

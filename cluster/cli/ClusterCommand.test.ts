@@ -10,7 +10,6 @@ import { spawn } from "node:child_process"
 import { type AddressInfo, createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { fileURLToPath } from "node:url"
-import { TokenRegistry } from "../../gateway/TokenRegistry.ts"
 import { CorrelatorId } from "../../model/Ids.ts"
 import { Deployment } from "../../model/Deployment.ts"
 import { eventually } from "../../test/support/eventually.ts"
@@ -75,7 +74,7 @@ const startNode = Node.run(deployment, {
   apiPort: 0,
   consolePort: 0,
   controlPort: 0,
-  tokens: new TokenRegistry(),
+  adminToken: "admin-token",
   version: "test",
   partitions: Partitions
 })

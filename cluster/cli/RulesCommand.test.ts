@@ -10,7 +10,6 @@ import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { TokenRegistry } from "../../gateway/TokenRegistry.ts"
 import { Deployment } from "../../model/Deployment.ts"
 import { CorrelatorId } from "../../model/Ids.ts"
 import { eventually } from "../../test/support/eventually.ts"
@@ -70,7 +69,7 @@ describe("corvus rules deploy", () => {
     "a raised threshold deployed over gRPC takes effect for later events: the old rule's groups go, a group fires at the new threshold, not the old one",
     () =>
       Effect.gen(function* () {
-        const node = yield* Node.run(deployment, { nodeId: "rules-node", mode: "embedded", host: "127.0.0.1", apiPort: 0, consolePort: 0, controlPort: 0, tokens: new TokenRegistry(), version: "test", partitions: Partitions })
+        const node = yield* Node.run(deployment, { nodeId: "rules-node", mode: "embedded", host: "127.0.0.1", apiPort: 0, consolePort: 0, controlPort: 0, adminToken: "admin-token", version: "test", partitions: Partitions })
         const client = yield* ControlClient.make(node.controlAddress)
         yield* eventually(client.getPartitionTable(), (table) => [...table.partitions, ...table.routers].every((entry) => entry.owner?.nodeId === "rules-node"))
         const port = node.collectorPorts.get(deployment.collectors[0]!.id)!

@@ -8,16 +8,14 @@ import { Effect, Schema } from "effect"
 import * as Node from "../../cluster/Node.ts"
 import * as NodeLayers from "../../cluster/NodeLayers.ts"
 import { Deployment } from "../../model/Deployment.ts"
-import { TenantId } from "../../model/Ids.ts"
 import { apiGet } from "../../test/support/api.ts"
 import { eventually } from "../../test/support/eventually.ts"
-import { adminPrincipal } from "../AdminPrincipal.ts"
+import { embeddedGatewayRuntime, provisionUsers, type TestUser } from "../../test/support/gatewayUsers.ts"
 import type { ApiContext } from "../ApiContext.ts"
 import { buildApiServer } from "../ApiServer.ts"
 import type { ClusterOverview } from "../ClusterOverview.ts"
+import { provisionAdmin } from "../UserProvisioning.ts"
 import { ClusterOverviewUnavailable } from "../ClusterOverview.ts"
-import type { Principal } from "../Principal.ts"
-import { TokenRegistry } from "../TokenRegistry.ts"
 
 const Partitions = 3
 
@@ -47,20 +45,19 @@ const deployment = Schema.decodeUnknownSync(Deployment)({
   ]
 })
 
-const analyst = (tenant: string): Principal => ({ id: "analyst", login: "analyst", name: "analyst", email: "", roles: new Map([[TenantId.make(tenant), "tier-2-analyst" as const]]) })
-const tenantAdmin: Principal = { ...analyst("acme"), roles: new Map([[TenantId.make("acme"), "general-administrator" as const]]) }
-
-const tokens = new TokenRegistry()
-tokens.add("admin-token", adminPrincipal(deployment.tenants))
-tokens.add("analyst-token", analyst("main"))
-tokens.add("acme-admin-token", tenantAdmin)
+// The acme administrator holds general administration in acme only: not the main tenant's, so not the cluster's.
+const users: ReadonlyArray<TestUser> = [
+  { login: "analyst", token: "analyst-token", roles: [["main", "tier-2-analyst"]] },
+  { login: "acme-admin", token: "acme-admin-token", roles: [["acme", "general-administrator"]] }
+]
 
 describe("GET /api/v1/cluster", () => {
   it.live(
     "a general administrator sees the member with its rates and every partition and the router with owner, epoch, applied sequence and lag; others get 403, no token 400",
     () =>
       Effect.gen(function* () {
-        const node = yield* Node.run(deployment, { nodeId: "gw-node", mode: "embedded", host: "127.0.0.1", apiPort: 0, consolePort: 0, controlPort: 0, tokens, version: "test", partitions: Partitions })
+        const node = yield* Node.run(deployment, { nodeId: "gw-node", mode: "embedded", host: "127.0.0.1", apiPort: 0, consolePort: 0, controlPort: 0, adminToken: "admin-token", version: "test", partitions: Partitions })
+        yield* provisionUsers(users)
         const view = yield* eventually(
           Effect.promise(() => apiGet<ClusterOverview>(node.apiUrl!, "/api/v1/cluster", "admin-token")),
           (response) => response.status === 200 && [...response.body.partitions, ...response.body.routers].every((entry) => entry.ownerNode === "gw-node" && entry.lag !== null)
@@ -98,7 +95,9 @@ describe("GET /api/v1/cluster", () => {
 
   it("a control plane that does not answer is a 503 with no cause in the body; a server without one answers 503 too", async () => {
     const logged: Array<unknown> = []
-    const base: ApiContext = { run: (effect) => Effect.runPromiseExit(effect as Effect.Effect<never, never>), tokens, tenants: deployment.tenants, logInternal: (_message, cause) => logged.push(cause) }
+    const runtime = embeddedGatewayRuntime()
+    await runtime.runPromise(provisionAdmin("admin-token"))
+    const base: ApiContext = { run: (effect) => runtime.runPromiseExit(effect), tenants: deployment.tenants, logInternal: (_message, cause) => logged.push(cause) }
     const failing = await buildApiServer({ ...base, cluster: Effect.fail(new ClusterOverviewUnavailable({ message: "control GetPartitionTable on 10.9.9.9:7225 failed" })) })
     const response = await failing.inject({ method: "GET", url: "/api/v1/cluster", headers: { authorization: "Bearer admin-token" } })
     expect(response.statusCode).toBe(503)
@@ -111,5 +110,6 @@ describe("GET /api/v1/cluster", () => {
     const missing = await without.inject({ method: "GET", url: "/api/v1/cluster", headers: { authorization: "Bearer admin-token" } })
     expect([missing.statusCode, missing.json()]).toEqual([503, { message: "cluster view unavailable", details: "this server has no control plane to ask" }])
     await without.close()
+    await runtime.dispose()
   })
 })

@@ -6,6 +6,7 @@ import { MainTenantId } from "../../model/Tenant.ts"
 import { runOrFail, type ApiContext } from "../ApiContext.ts"
 import { ApiError, ErrorBody } from "../ApiError.ts"
 import { principalOf } from "../Auth.ts"
+import { mayIn } from "../Principal.ts"
 
 const nullableNumber = { type: ["number", "null"] } as const
 const nullableInteger = { type: ["integer", "null"] } as const
@@ -63,7 +64,7 @@ export const clusterRoutes = (context: ApiContext): FastifyPluginAsync => async 
   const mainTenant = context.tenants.find((tenant) => tenant.main)?.id ?? MainTenantId
 
   app.get("/cluster", { schema: { response: { 200: ClusterBody, "4xx": ErrorBody, "5xx": ErrorBody } } }, async (request) => {
-    if (principalOf(request).roles.get(mainTenant) !== "general-administrator") {
+    if (!mayIn(principalOf(request), "cluster.read", mainTenant)) {
       throw new ApiError(403, "forbidden", "the cluster view is for general administrators")
     }
     const cluster = context.cluster

@@ -1,29 +1,22 @@
 // Event search cannot reach another tenant's rows whatever the SQL text says (SPEC §6, issue 5):
 // hostile queries through the real route, on the embedded store with two tenants' events.
-import { Effect, Layer, ManagedRuntime } from "effect"
+import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { MatchAll } from "../../model/Filter.ts"
 import { TenantId } from "../../model/Ids.ts"
-import * as DuckDb from "../../storage/embedded/DuckDb.ts"
-import * as DuckDbAlertStore from "../../storage/embedded/DuckDbAlertStore.ts"
-import * as DuckDbEventStore from "../../storage/embedded/DuckDbEventStore.ts"
 import { EventStore } from "../../storage/EventStore.ts"
+import { embeddedGatewayRuntime, provisionUsers } from "../../test/support/gatewayUsers.ts"
 import { makeEvent } from "../../test/support/makeEvent.ts"
 import type { ApiContext } from "../ApiContext.ts"
 import { buildApiServer } from "../ApiServer.ts"
-import type { Principal } from "../Principal.ts"
-import { TokenRegistry } from "../TokenRegistry.ts"
 
 const Mine = TenantId.make("tenant-a")
 const Theirs = TenantId.make("tenant-b")
 const period = { from: "2023-11-01T00:00:00Z", to: "2023-11-30T00:00:00Z" }
 
-const principal = (id: string, tenants: ReadonlyArray<TenantId>): Principal => ({ id, login: id, name: id, email: "", roles: new Map(tenants.map((tenant) => [tenant, "tier-1-analyst" as const])) })
 
-const runtime = ManagedRuntime.make(Layer.mergeAll(DuckDbEventStore.layerEmbedded, DuckDbAlertStore.layerEmbedded).pipe(Layer.provide(DuckDb.layer(":memory:")), Layer.orDie))
-const tokens = new TokenRegistry()
-tokens.add("analyst-a", principal("analyst-a", [Mine]))
-const context: ApiContext = { run: (effect) => runtime.runPromiseExit(effect), tokens, tenants: [], logInternal: () => {} }
+const runtime = embeddedGatewayRuntime()
+const context: ApiContext = { run: (effect) => runtime.runPromiseExit(effect), tenants: [], logInternal: () => {} }
 const app = await buildApiServer(context)
 
 const search = async (sql: string) => {
@@ -32,6 +25,7 @@ const search = async (sql: string) => {
 }
 
 beforeAll(async () => {
+  await runtime.runPromise(provisionUsers([{ login: "analyst-a", token: "analyst-a", roles: [[Mine, "tier-1-analyst"]] }]))
   const events = [
     makeEvent({ TenantID: Mine, Name: "mine", SourceUserName: "alice", Message: "x' OR '1'='1" }),
     makeEvent({ TenantID: Mine, Name: "mine", SourceUserName: "bob" }),

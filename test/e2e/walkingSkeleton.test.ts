@@ -8,13 +8,11 @@ import { afterAll, inject } from "vitest"
 import * as ControlClient from "../../cluster/control/ControlClient.ts"
 import * as Node from "../../cluster/Node.ts"
 import * as Topics from "../../cluster/Topics.ts"
-import type { Principal } from "../../gateway/Principal.ts"
-import { TokenRegistry } from "../../gateway/TokenRegistry.ts"
 import { Deployment } from "../../model/Deployment.ts"
-import { TenantId } from "../../model/Ids.ts"
 import { apiGet, apiPost } from "../support/api.ts"
 import { cassandraConfig, cassandraStores, natsBus, natsOwnership } from "../support/clusterLayers.ts"
 import { eventually } from "../support/eventually.ts"
+import { provisionUsers } from "../support/gatewayUsers.ts"
 import { deleteBucketsWithPrefix } from "../support/kvCleanup.ts"
 import { deleteStreams } from "../support/natsCleanup.ts"
 import { sendLines } from "../support/sendLines.ts"
@@ -57,13 +55,6 @@ const deployment = Schema.decodeUnknownSync(Deployment)({
   ]
 })
 
-const principal = (id: string, tenants: ReadonlyArray<string>): Principal => ({
-  id,
-  login: id,
-  name: id,
-  email: "",
-  roles: new Map(tenants.map((tenant) => [TenantId.make(tenant), "tier-1-analyst" as const]))
-})
 
 interface AlertJson {
   id: string
@@ -87,10 +78,6 @@ describe("walking skeleton on NATS JetStream and Cassandra", () => {
     () => {
       const keyspaceConfig = cassandraConfig()
       const layers = Layer.mergeAll(natsBus(), cassandraStores(keyspaceConfig), natsOwnership(clusterName), Topics.layer(clusterName))
-      const tokens = new TokenRegistry()
-      tokens.add("admin-token", principal("admin", ["main", T, C]))
-      tokens.add("acme-token", principal("acme-analyst", [T]))
-      tokens.add("soc-token", principal("soc-analyst", [C]))
 
       return Effect.gen(function* () {
         const node = yield* Node.run(deployment, {
@@ -100,10 +87,14 @@ describe("walking skeleton on NATS JetStream and Cassandra", () => {
           apiPort: 0,
           consolePort: 0,
           controlPort: 0,
-          tokens,
+          adminToken: "admin-token",
           version: "test",
           partitions: 4
         })
+        yield* provisionUsers([
+          { login: "acme-analyst", token: "acme-token", roles: [[T, "tier-1-analyst"]] },
+          { login: "soc-analyst", token: "soc-token", roles: [[C, "tier-1-analyst"]] }
+        ])
         const collectorPort = node.collectorPorts.get(deployment.collectors[0]!.id)!
         const now = Date.now()
         const failure = (address: string, i: number) =>

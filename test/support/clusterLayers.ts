@@ -7,10 +7,8 @@ import * as NatsEventBus from "../../cluster/bus/NatsEventBus.ts"
 import * as CorrelatorRegistry from "../../cluster/CorrelatorRegistry.ts"
 import * as Membership from "../../cluster/ownership/Membership.ts"
 import * as PartitionLeases from "../../cluster/ownership/PartitionLeases.ts"
-import * as CassandraAlertStore from "../../storage/cassandra/CassandraAlertStore.ts"
-import * as CassandraCheckpointStore from "../../storage/cassandra/CassandraCheckpointStore.ts"
+import * as NodeLayers from "../../cluster/NodeLayers.ts"
 import * as CassandraClient from "../../storage/cassandra/CassandraClient.ts"
-import * as CassandraEventStore from "../../storage/cassandra/CassandraEventStore.ts"
 import { uniqueSuffix } from "./testIds.ts"
 
 export const natsConfig = (): NatsEventBus.NatsConfig => ({ servers: inject("natsServers"), replicas: 3, connectionName: `corvus-test-${uniqueSuffix()}` })
@@ -42,7 +40,7 @@ const dropKeyspace = (config: CassandraClient.CassandraConfig) =>
 export const cassandraSession = (config = cassandraConfig()) => Layer.merge(CassandraClient.layer(config), dropKeyspace(config))
 
 export const cassandraStores = (config = cassandraConfig()) =>
-  Layer.mergeAll(CassandraEventStore.layer, CassandraAlertStore.layer, CassandraCheckpointStore.layer).pipe(Layer.provide(cassandraSession(config)))
+  NodeLayers.cassandraStores.pipe(Layer.provide(cassandraSession(config)))
 
 /** Membership, partition leases and the correlator registry of cluster `clusterName` on the test NATS (KV buckets named after it). */
 export const natsOwnership = (clusterName: string) =>

@@ -7,6 +7,14 @@ import { authenticate } from "./Auth.ts"
 import { alertsRoutes } from "./routes/alerts.ts"
 import { clusterRoutes } from "./routes/cluster.ts"
 import { eventsRoutes } from "./routes/events.ts"
+import { activeListsRoutes } from "./routes/activeLists.ts"
+import { assetsRoutes } from "./routes/assets.ts"
+import { incidentsRoutes } from "./routes/incidents.ts"
+import { resourcesRoutes } from "./routes/resources.ts"
+import { servicesRoutes } from "./routes/services.ts"
+import { sessionRoutes } from "./routes/session.ts"
+import { tenantsRoutes } from "./routes/tenants.ts"
+import { usersRoutes } from "./routes/users.ts"
 
 /** Registers /api/v1 on `app` (used by the API server and by the console's same-origin API). */
 export const registerApi = async (app: FastifyInstance, context: ApiContext): Promise<void> => {
@@ -18,9 +26,18 @@ export const registerApi = async (app: FastifyInstance, context: ApiContext): Pr
       await api.register(alertsRoutes(context))
       await api.register(eventsRoutes(context))
       await api.register(clusterRoutes(context))
+      await api.register(usersRoutes(context))
+      await api.register(tenantsRoutes(context))
+      await api.register(incidentsRoutes(context))
+      await api.register(assetsRoutes(context))
+      await api.register(servicesRoutes(context))
+      await api.register(resourcesRoutes(context))
+      await api.register(activeListsRoutes(context))
     },
     { prefix: "/api/v1" }
   )
+  // Sign-in comes before any token: its own plugin, outside the bearer hook.
+  await app.register(sessionRoutes(context), { prefix: "/api/v1" })
 }
 
 /** Maps every error to the KUMA body; validation errors are 400 with the validator's words. */

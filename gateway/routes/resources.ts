@@ -1,0 +1,5 @@
+// Placeholder: the resources routes (issue 7) are being written.
+import type { FastifyPluginAsync } from "fastify"
+import type { ApiContext } from "../ApiContext.ts"
+
+export const resourcesRoutes = (_context: ApiContext): FastifyPluginAsync => async () => {}

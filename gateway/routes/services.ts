@@ -1,0 +1,5 @@
+// Placeholder: the services routes (issue 7) are being written.
+import type { FastifyPluginAsync } from "fastify"
+import type { ApiContext } from "../ApiContext.ts"
+
+export const servicesRoutes = (_context: ApiContext): FastifyPluginAsync => async () => {}

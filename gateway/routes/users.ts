@@ -1,0 +1,5 @@
+// Placeholder: the users routes (issue 7) are being written.
+import type { FastifyPluginAsync } from "fastify"
+import type { ApiContext } from "../ApiContext.ts"
+
+export const usersRoutes = (_context: ApiContext): FastifyPluginAsync => async () => {}

@@ -4,6 +4,7 @@
 import { Data, Effect, Runtime } from "effect"
 import type { FastifyInstance } from "fastify"
 import * as Collector from "../collector/Collector.ts"
+import * as InstallationCa from "../collector/tls/InstallationCa.ts"
 import { buildApiServer } from "../gateway/ApiServer.ts"
 import type { ApiContext } from "../gateway/ApiContext.ts"
 import { buildConsoleServer } from "../gateway/ConsoleServer.ts"
@@ -43,8 +44,10 @@ export interface NodeOptions {
    * on every node, so ownership never targets a node that would not take it); all when absent.
    */
   readonly edgeRoles?: ReadonlyArray<EdgeRole>
-  /** Where the installation's CA and the node's certificate live (TLS connectors); created on first use. */
+  /** Where the installation's CA and the node's certificate live (TLS connectors, HTTPS); created on first use. */
   readonly caDir?: string
+  /** Serve the API and the console over HTTPS with the node's certificate from the installation's CA (needs `caDir`); plain HTTP when absent or false. */
+  readonly https?: boolean
   /** The file `deployment` came from, read again by ReloadCorrelator; none for the built-in demo. */
   readonly deploymentFile?: string | undefined
 }
@@ -80,7 +83,18 @@ const listen = (app: FastifyInstance, host: string, port: number, what: string) 
     () => Effect.promise(() => app.close())
   )
 
-const urlOf = (host: string, port: number) => `http://${host.includes(":") ? `[${host}]` : host}:${port}`
+const urlOf = (scheme: "http" | "https", host: string, port: number) => `${scheme}://${host.includes(":") ? `[${host}]` : host}:${port}`
+
+/** The node's certificate from the installation's CA (both created at first use), for HTTPS on `host`. */
+const serverIdentity = (caDir: string | undefined, host: string) =>
+  Effect.try({
+    try: () => {
+      if (caDir === undefined) throw new Error("HTTPS needs the installation's CA directory (caDir)")
+      const altNames = [...new Set(["127.0.0.1", "::1", "localhost", ...(host === "0.0.0.0" || host === "::" ? [] : [host])])]
+      return InstallationCa.nodeIdentity(caDir, { altNames })
+    },
+    catch: (cause) => new NodeStartError({ message: "cannot load or create the node's HTTPS certificate", cause })
+  })
 
 /** Starts every role of the node for the scope's lifetime. */
 export const run = (deployment: Deployment, options: NodeOptions) =>
@@ -142,8 +156,10 @@ export const run = (deployment: Deployment, options: NodeOptions) =>
       // Through the node's own control plane, as any other client of it.
       cluster: ClusterView.overview(control.address)
     }
-    const apiPort = edgeRoles.has("gateway") ? yield* listen(yield* Effect.promise(() => buildApiServer(context)), options.host, options.apiPort, "API") : undefined
-    const consolePort = edgeRoles.has("gateway") ? yield* listen(yield* Effect.promise(() => buildConsoleServer(context)), options.host, options.consolePort, "console") : undefined
+    const identity = options.https === true ? yield* serverIdentity(options.caDir, options.host) : undefined
+    const apiPort = edgeRoles.has("gateway") ? yield* listen(yield* Effect.promise(() => buildApiServer(context, identity)), options.host, options.apiPort, "API") : undefined
+    const consolePort = edgeRoles.has("gateway") ? yield* listen(yield* Effect.promise(() => buildConsoleServer(context, identity)), options.host, options.consolePort, "console") : undefined
+    const scheme = identity === undefined ? "http" : "https"
 
     yield* live.started({
       supervisor,
@@ -160,8 +176,8 @@ export const run = (deployment: Deployment, options: NodeOptions) =>
     yield* Effect.addFinalizer(() => live.stopping)
 
     return {
-      apiUrl: apiPort === undefined ? undefined : urlOf(options.host, apiPort),
-      consoleUrl: consolePort === undefined ? undefined : urlOf(options.host, consolePort),
+      apiUrl: apiPort === undefined ? undefined : urlOf(scheme, options.host, apiPort),
+      consoleUrl: consolePort === undefined ? undefined : urlOf(scheme, options.host, consolePort),
       controlAddress: control.address,
       collectorPorts
     } satisfies NodeHandle

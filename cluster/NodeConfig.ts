@@ -14,8 +14,12 @@ export interface NodeConfig {
   readonly consolePort: number
   readonly controlPort: number
   readonly adminToken: Redacted.Redacted<string> | undefined
+  /** API and console over HTTPS with a certificate from the installation's CA (created at first start); plain HTTP only when turned off. */
+  readonly https: boolean
   /** Where the embedded store keeps its database. */
   readonly dataDir: string
+  /** The installation's CA and this node's certificate; `<dataDir>/ca` unless set (cluster nodes share one CA). */
+  readonly caDir: string | undefined
   /** A JSON or YAML deployment file; the built-in demo deployment when absent. */
   readonly deploymentFile: string | undefined
   /** Whether the demo generator feeds the demo collectors. */
@@ -48,8 +52,10 @@ export const NodeConfig: Config.Config<NodeConfig> = Config.all({
   apiPort: Config.port("CORVUS_API_PORT").pipe(Config.withDefault(7223)),
   consolePort: Config.port("CORVUS_CONSOLE_PORT").pipe(Config.withDefault(7220)),
   controlPort: Config.port("CORVUS_CONTROL_PORT").pipe(Config.withDefault(7225)),
+  https: Config.boolean("CORVUS_HTTPS").pipe(Config.withDefault(true), Config.withDescription("false serves the API and console over plain HTTP")),
   adminToken: Config.option(Config.redacted("CORVUS_ADMIN_TOKEN")).pipe(Config.map((value) => (value._tag === "Some" ? value.value : undefined))),
   dataDir: Config.string("CORVUS_DATA_DIR").pipe(Config.withDefault(".corvus/data")),
+  caDir: Config.option(Config.string("CORVUS_CA_DIR")).pipe(Config.map((value) => (value._tag === "Some" ? value.value : undefined))),
   deploymentFile: Config.option(Config.string("CORVUS_DEPLOYMENT")).pipe(Config.map((value) => (value._tag === "Some" ? value.value : undefined))),
   demo: Config.boolean("CORVUS_DEMO").pipe(Config.withDefault(true)),
   demoCollectorPort: Config.port("CORVUS_DEMO_COLLECTOR_PORT").pipe(Config.withDefault(7241)),

@@ -43,6 +43,7 @@ const program = Effect.gen(function* () {
           }
         )
 
+  const caDir = config.caDir ?? join(config.dataDir, "ca")
   yield* Effect.gen(function* () {
     const node = yield* Node.run(deployment, {
       nodeId: config.nodeId,
@@ -55,7 +56,8 @@ const program = Effect.gen(function* () {
       version,
       partitions: config.partitions,
       edgeRoles: config.edgeRoles,
-      caDir: join(config.dataDir, "ca"),
+      caDir,
+      https: config.https,
       deploymentFile: config.deploymentFile
     })
     if (config.demo && config.deploymentFile === undefined) {
@@ -74,7 +76,7 @@ const program = Effect.gen(function* () {
         ...deployment.collectors.map((collector) => `  collector ${collector.id} (tenant ${collector.tenantId}): ${describeConnector(collector.connector, node.collectorPorts.get(collector.id))}`),
         `  admin token${generated ? " (generated; set CORVUS_ADMIN_TOKEN to choose one)" : ""}: ${generated ? adminToken : "from CORVUS_ADMIN_TOKEN"}`,
         config.demo && config.deploymentFile === undefined ? "  demo events are flowing; alerts appear within about 15 s (CORVUS_DEMO=false turns them off)" : "",
-        `  try: curl -H "Authorization: Bearer <token>" ${node.apiUrl ?? "<a gateway node>"}/api/v1/alerts`
+        `  try: curl${config.https ? ` --cacert ${join(caDir, "ca.crt")}` : ""} -H "Authorization: Bearer <token>" ${node.apiUrl ?? "<a gateway node>"}/api/v1/alerts`
       ]
         .filter((line) => line !== "")
         .join("\n")

@@ -1,5 +1,7 @@
 // The REST API v1 as a fastify app: auth hook, one plugin per area, one error handler that
-// answers `{message, details}` and never leaks internals.
+// answers `{message, details}` and never leaks internals, and the OpenAPI document generated
+// from the same JSON Schemas the routes validate with.
+import fastifySwagger from "@fastify/swagger"
 import Fastify, { type FastifyInstance } from "fastify"
 import type { ApiContext } from "./ApiContext.ts"
 import { ApiError } from "./ApiError.ts"
@@ -18,6 +20,15 @@ import { usersRoutes } from "./routes/users.ts"
 
 /** Registers /api/v1 on `app` (used by the API server and by the console's same-origin API). */
 export const registerApi = async (app: FastifyInstance, context: ApiContext): Promise<void> => {
+  // Registered before the routes: it collects each route's schema as the route is added.
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: "3.0.3",
+      info: { title: "Corvus REST API", version: "1", description: "KUMA-compatible REST API v1 of Corvus. Errors are {\"message\", \"details\"}." },
+      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+      security: [{ bearer: [] }]
+    }
+  })
   await app.register(
     async (api) => {
       api.addHook("onRequest", async (request) => {
@@ -38,6 +49,21 @@ export const registerApi = async (app: FastifyInstance, context: ApiContext): Pr
   )
   // Sign-in comes before any token: its own plugin, outside the bearer hook.
   await app.register(sessionRoutes(context), { prefix: "/api/v1" })
+  // The description of every route, readable without a token (it holds no data).
+  app.get("/api/v1/openapi.json", { schema: { hide: true } }, async () => app.swagger())
+}
+
+/** The certificate and key an HTTPS server presents. */
+export interface ServerIdentity {
+  readonly certPem: string
+  readonly keyPem: string
+}
+
+/** A fastify app over HTTP, or over HTTPS with `identity`. */
+export const makeApp = (identity?: ServerIdentity): FastifyInstance => {
+  const options = { logger: false, bodyLimit: 4 * 1024 * 1024 }
+  // Typed as the HTTP instance: nothing here depends on which server carries the requests.
+  return identity === undefined ? Fastify(options) : (Fastify({ ...options, https: { cert: identity.certPem, key: identity.keyPem } }) as unknown as FastifyInstance)
 }
 
 /** Maps every error to the KUMA body; validation errors are 400 with the validator's words. */
@@ -56,8 +82,8 @@ export const installErrorHandler = (app: FastifyInstance, context: ApiContext): 
 }
 
 /** Builds the API app (not listening yet). */
-export const buildApiServer = async (context: ApiContext): Promise<FastifyInstance> => {
-  const app = Fastify({ logger: false, bodyLimit: 4 * 1024 * 1024 })
+export const buildApiServer = async (context: ApiContext, identity?: ServerIdentity): Promise<FastifyInstance> => {
+  const app = makeApp(identity)
   installErrorHandler(app, context)
   await registerApi(app, context)
   return app

@@ -38,6 +38,9 @@ export interface LocalNode {
   process: ChildProcess
 }
 
+/** The cluster's installation CA directory (`ca.crt` is what clients trust). */
+export const caDirOf = (options: LocalClusterOptions): string => join(options.baseDir, "ca")
+
 const DefaultPorts = { api: 7223, console: 7220, control: 7225, collectors: 7241 }
 
 /** The environment of node `index` (1-based): the one typed config every node reads (cluster/NodeConfig.ts). */
@@ -57,6 +60,8 @@ export const nodeEnvironment = (options: LocalClusterOptions, index: number): Re
     CORVUS_DEMO: String(options.demo && index === 1),
     CORVUS_ADMIN_TOKEN: options.adminToken,
     CORVUS_DATA_DIR: join(options.baseDir, `node-${index}`),
+    // One installation, one CA: every node's HTTPS certificate comes from it.
+    CORVUS_CA_DIR: caDirOf(options),
     CORVUS_PARTITIONS: String(options.partitions),
     CORVUS_NATS_URL: options.natsUrl,
     CORVUS_CASSANDRA_CONTACT_POINTS: options.cassandraContactPoints,
@@ -83,8 +88,8 @@ export const startNode = (options: LocalClusterOptions, index: number): LocalNod
   return {
     index,
     nodeId: env.CORVUS_NODE_ID!,
-    apiUrl: `http://127.0.0.1:${env.CORVUS_API_PORT}`,
-    consoleUrl: `http://127.0.0.1:${env.CORVUS_CONSOLE_PORT}`,
+    apiUrl: `https://127.0.0.1:${env.CORVUS_API_PORT}`,
+    consoleUrl: `https://127.0.0.1:${env.CORVUS_CONSOLE_PORT}`,
     controlAddress: `127.0.0.1:${env.CORVUS_CONTROL_PORT}`,
     logFile,
     process: child

@@ -3,7 +3,8 @@
 // then waits; Ctrl-C (or SIGTERM) stops the nodes gracefully: each hands its partitions over.
 import { randomBytes } from "node:crypto"
 import { parseArgs } from "node:util"
-import { startNode, stopNode, waitUntilRunning, type LocalNode } from "./LocalCluster.ts"
+import { join } from "node:path"
+import { caDirOf, startNode, stopNode, waitUntilRunning, type LocalNode } from "./LocalCluster.ts"
 
 const usage = `Usage: npm run cluster -- [--nodes N] [--partitions P] [--name NAME] [--no-demo] [--deployment FILE]
 
@@ -71,6 +72,7 @@ try {
 console.log(`Corvus cluster "${options.clusterName}": ${count} node(s), ${partitions} partitions per correlator`)
 for (const node of nodes) console.log(`  ${node.nodeId}: API ${node.apiUrl}/api/v1/  console ${node.consoleUrl}/  control ${node.controlAddress}  log ${node.logFile}`)
 console.log(`  admin token: ${process.env.CORVUS_ADMIN_TOKEN === undefined ? adminToken : "from CORVUS_ADMIN_TOKEN"}`)
+console.log(`  HTTPS: trust ${join(caDirOf(options), "ca.crt")} (the installation's CA), e.g. curl --cacert`)
 console.log(`  status: node cluster/cli/corvus.mjs cluster status --control ${nodes[0]!.controlAddress}`)
 console.log("Ctrl-C stops every node (each hands its partitions over first).")
 for (const node of nodes) {

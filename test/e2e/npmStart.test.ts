@@ -1,12 +1,13 @@
 // `npm start` as a newcomer runs it: one process on the embedded layers prints the console and
-// API addresses and a generated admin token, and demo alerts appear within a minute.
+// API addresses (HTTPS with the installation's CA, created at first start) and a generated admin
+// token, and demo alerts appear within a minute.
 import { spawn, type ChildProcess } from "node:child_process"
-import { mkdtempSync, rmSync } from "node:fs"
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { afterAll, describe, expect, it } from "vitest"
-import { apiGet } from "../support/api.ts"
+import { apiGet, send } from "../support/api.ts"
 import { freePort } from "../support/freePort.ts"
 
 const root = fileURLToPath(new URL("../../", import.meta.url))
@@ -29,7 +30,7 @@ const waitFor = async <A>(probe: () => Promise<A | undefined>, timeoutMillis: nu
 }
 
 describe("npm start (single node, embedded layers)", () => {
-  it("prints the addresses and a generated admin token, serves the console, and shows demo alerts within a minute", async () => {
+  it("prints the HTTPS addresses and a generated admin token, serves the console and the API with a certificate of the installation's CA, and shows demo alerts within a minute", async () => {
     const [api, console_, control, collectors] = await Promise.all([freePort(), freePort(), freePort(), freePort()])
     const dataDir = mkdtempSync(join(tmpdir(), "corvus-start-"))
     dataDirs.push(dataDir)
@@ -53,20 +54,25 @@ describe("npm start (single node, embedded layers)", () => {
     child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()))
 
     const token = await waitFor(async () => /admin token[^:]*: (\S+)/.exec(output)?.[1], 60_000, `the banner (output so far:\n${output})`)
-    expect(output).toContain(`http://127.0.0.1:${console_}/`)
-    expect(output).toContain(`http://127.0.0.1:${api}/api/v1/`)
+    expect(output).toContain(`https://127.0.0.1:${console_}/`)
+    expect(output).toContain(`https://127.0.0.1:${api}/api/v1/`)
     expect(token.length).toBeGreaterThanOrEqual(24)
+    const caFile = join(dataDir, "ca", "ca.crt")
+    expect(existsSync(caFile)).toBe(true)
+    const ca = readFileSync(caFile, "utf8")
 
-    const page = await fetch(`http://127.0.0.1:${console_}/`)
+    const page = await send(`https://127.0.0.1:${console_}/`, { ca })
     expect(page.status).toBe(200)
-    expect(await page.text()).toContain("<title>Corvus console</title>")
+    expect(page.text).toContain("<title>Corvus console</title>")
+    // A client that does not trust the installation's CA is refused by TLS itself.
+    await expect(send(`https://127.0.0.1:${api}/api/v1/alerts`, { ca: "" })).rejects.toThrow()
 
-    const denied = await apiGet<{ message: string }>(`http://127.0.0.1:${api}`, "/api/v1/alerts", "not-the-token")
+    const denied = await apiGet<{ message: string }>(`https://127.0.0.1:${api}`, "/api/v1/alerts", "not-the-token", ca)
     expect(denied.status).toBe(403)
 
     const alerts = await waitFor(
       async () => {
-        const response = await apiGet<Array<{ tenantID: string; name: string }>>(`http://127.0.0.1:${api}`, "/api/v1/alerts", token)
+        const response = await apiGet<Array<{ tenantID: string; name: string }>>(`https://127.0.0.1:${api}`, "/api/v1/alerts", token, ca)
         return response.status === 200 && response.body.length > 0 ? response.body : undefined
       },
       60_000 - (Date.now() - startedAt),

@@ -15,7 +15,7 @@ import type { CorrelatorSpec } from "../model/Rule.ts"
 import { CheckpointStore, type CheckpointStoreError, type StaleEpoch } from "../storage/CheckpointStore.ts"
 import { CorrelatorRegistry } from "./CorrelatorRegistry.ts"
 import { EventBus } from "./EventBus.ts"
-import { Topics, type PartitionMatch } from "./Topics.ts"
+import { Topics, type CollectedEvent, type PartitionMatch } from "./Topics.ts"
 
 export interface RouterOptions {
   /** The correlator's partition count. */
@@ -100,8 +100,10 @@ export const start = (spec: CorrelatorSpec, options: RouterOptions) =>
     let savedSequence = -1
     const superseded = yield* Deferred.make<StaleEpoch>()
     const permit = yield* Effect.makeSemaphore(1)
-    const isSource = (tenantId: string, collectorId: string) =>
-      routing.spec.sources.some((source) => source.tenantId === tenantId && (source.collectorId === undefined || source.collectorId === collectorId))
+    const isSource = (record: CollectedEvent) =>
+      record.forwardedTo !== undefined
+        ? record.forwardedTo.includes(spec.id)
+        : routing.spec.sources.some((source) => source.tenantId === record.event.TenantID && (source.collectorId === undefined || source.collectorId === record.collectorId))
 
     // A failed read leaves the router on the revision it has; the batch is handed again.
     const followRegistry = Effect.gen(function* () {
@@ -138,7 +140,7 @@ export const start = (spec: CorrelatorSpec, options: RouterOptions) =>
           let time = streamTime
           for (const { sequence, record } of batch) {
             const event = record.event
-            if (!isSource(event.TenantID, record.collectorId)) continue
+            if (!isSource(record)) continue
             const found = selectors.route(event, options.partitions, out)
             for (let i = 0; i < found; i++) matches.push({ correlatorId: spec.id, partition: out[i]!, streamTime: time, event, source: sequence, revision })
             time = time === null ? event.Timestamp : Math.max(time, event.Timestamp)

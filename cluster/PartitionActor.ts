@@ -10,10 +10,21 @@
 import { Clock, Deferred, Duration, Effect, Option, Schedule } from "effect"
 import { CorrelatorEngine } from "../actors/CorrelatorEngine.ts"
 import type { CorrelatorSpec } from "../model/Rule.ts"
+import type { CollectorId } from "../model/Ids.ts"
 import { CheckpointStore, type CheckpointStoreError, type StaleEpoch } from "../storage/CheckpointStore.ts"
 import { CorrelatorRegistry, CorrelatorRegistryError } from "./CorrelatorRegistry.ts"
 import { EventBus, type Sequenced } from "./EventBus.ts"
-import { revisionOf, Topics, type CorrelationRecord, type MatchEntry, type PartitionMatch } from "./Topics.ts"
+import { revisionOf, Topics, type CollectedEvent, type CorrelationRecord, type MatchEntry, type PartitionMatch } from "./Topics.ts"
+
+
+/** The correlation events a rule sends to other correlators, as events addressed to them. */
+const forwardedOf = (records: ReadonlyArray<CorrelationRecord>): Array<CollectedEvent> => {
+  const forwarded: Array<CollectedEvent> = []
+  for (const record of records) {
+    if (record.sendTo.length > 0) forwarded.push({ collectorId: record.correlatorId as string as CollectorId, event: record.event, forwardedTo: record.sendTo })
+  }
+  return forwarded
+}
 
 export interface PartitionActorOptions {
   /** The correlator at revision `revision` (what the registry holds now); other revisions come from the registry. */
@@ -151,6 +162,10 @@ export const run = (options: PartitionActorOptions) =>
           }
           // Published before the position moves: a checkpoint never covers unpublished output.
           yield* bus.publish(topics.correlations, pending)
+          // Sent on to other correlators through the events stream (their routers take only what is
+          // addressed to them); by the correlation event's ID, a retried batch is de-duplicated.
+          const forwarded = forwardedOf(pending)
+          if (forwarded.length > 0) yield* bus.publish(topics.events, forwarded)
           stats.correlations += pending.length
           pending = []
           stats.lastSequence = engineSequence

@@ -95,6 +95,12 @@ export const revisionOf = (match: PartitionMatch): number => match.revision ?? 1
 export interface CollectedEvent {
   readonly collectorId: CollectorId
   readonly event: NormalizedEvent
+  /**
+   * Set on a correlation event passed on by a rule's "send to other correlators" action
+   * (`collectorId` is then the sending correlator): only these correlators take it, whatever
+   * their sources say, and no other correlator does.
+   */
+  readonly forwardedTo?: ReadonlyArray<CorrelatorId>
 }
 
 export interface TopicsShape {
@@ -136,9 +142,14 @@ export const make = (clusterName: string): TopicsShape => {
       idOf: (record) => record.event.ID,
       encode: (record) => toJson(record),
       decode: (bytes) => {
-        const value = fromJson(bytes) as { collectorId?: unknown; event?: unknown }
+        const value = fromJson(bytes) as { collectorId?: unknown; event?: unknown; forwardedTo?: unknown }
         if (typeof value.collectorId !== "string") throw new Error("collectorId missing")
-        return { collectorId: value.collectorId as CollectorId, event: trustedEvent(value.event) }
+        if (value.forwardedTo !== undefined && !(Array.isArray(value.forwardedTo) && value.forwardedTo.every((id) => typeof id === "string"))) throw new Error("forwardedTo invalid")
+        return {
+          collectorId: value.collectorId as CollectorId,
+          event: trustedEvent(value.event),
+          ...(value.forwardedTo !== undefined ? { forwardedTo: value.forwardedTo as Array<CorrelatorId> } : {})
+        }
       }
     },
     correlations: {

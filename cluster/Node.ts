@@ -12,7 +12,8 @@ import type { GatewayStores } from "../gateway/ApiContext.ts"
 import { provisionAdmin } from "../gateway/UserProvisioning.ts"
 import type { CollectorId } from "../model/Ids.ts"
 import type { Deployment } from "../model/Deployment.ts"
-import { AlertStore } from "../storage/AlertStore.ts"
+import type { AlertStore } from "../storage/AlertStore.ts"
+import type { IncidentStore } from "../storage/IncidentStore.ts"
 import * as AlertService from "./AlertService.ts"
 import { CorrelatorId } from "../model/Ids.ts"
 import * as ClusterView from "./control/ClusterView.ts"
@@ -46,6 +47,8 @@ export interface NodeOptions {
   readonly edgeRoles?: ReadonlyArray<EdgeRole>
   /** Where the installation's CA and the node's certificate live (TLS connectors, HTTPS); created on first use. */
   readonly caDir?: string
+  /** Days an open incident takes new alerts sharing an asset or account after its last update (7 when absent). */
+  readonly autoLinkWindowDays?: number
   /** Serve the API and the console over HTTPS with the node's certificate from the installation's CA (needs `caDir`); plain HTTP when absent or false. */
   readonly https?: boolean
   /** The file `deployment` came from, read again by ReloadCorrelator; none for the built-in demo. */
@@ -120,8 +123,8 @@ export const run = (deployment: Deployment, options: NodeOptions) =>
     if (edgeRoles.has("store")) yield* RetentionSweeper.start(deployment.tenants)
     // The alert service runs on one node at a time (leased like a partition): two nodes extending
     // the same alert would overwrite each other's additions.
-    const alertContext = yield* Effect.context<AlertStore | EventBus | Topics>()
-    let alerts: Effect.Effect.Success<typeof AlertService.start> | undefined
+    const alertContext = yield* Effect.context<AlertStore | IncidentStore | EventBus | Topics>()
+    let alerts: Effect.Effect.Success<ReturnType<typeof AlertService.start>> | undefined
     const supervisor = yield* PartitionSupervisor.start({
       nodeId: options.nodeId,
       address: control.address,
@@ -132,7 +135,7 @@ export const run = (deployment: Deployment, options: NodeOptions) =>
       singletons: [
         {
           name: AlertServiceLease,
-          start: AlertService.start.pipe(
+          start: AlertService.start(options.autoLinkWindowDays !== undefined ? { autoLinkWindowDays: options.autoLinkWindowDays } : {}).pipe(
             Effect.tap((running) => Effect.sync(() => (alerts = running))),
             Effect.provide(alertContext)
           )

@@ -14,6 +14,8 @@ export interface NodeConfig {
   readonly consolePort: number
   readonly controlPort: number
   readonly adminToken: Redacted.Redacted<string> | undefined
+  /** Days an open incident takes new alerts of its tenant sharing an asset or account after its last update. */
+  readonly autoLinkWindowDays: number
   /** API and console over HTTPS with a certificate from the installation's CA (created at first start); plain HTTP only when turned off. */
   readonly https: boolean
   /** Where the embedded store keeps its database. */
@@ -52,6 +54,10 @@ export const NodeConfig: Config.Config<NodeConfig> = Config.all({
   apiPort: Config.port("CORVUS_API_PORT").pipe(Config.withDefault(7223)),
   consolePort: Config.port("CORVUS_CONSOLE_PORT").pipe(Config.withDefault(7220)),
   controlPort: Config.port("CORVUS_CONTROL_PORT").pipe(Config.withDefault(7225)),
+  autoLinkWindowDays: Config.integer("CORVUS_INCIDENT_AUTOLINK_DAYS").pipe(
+    Config.withDefault(7),
+    Config.validate({ message: "CORVUS_INCIDENT_AUTOLINK_DAYS must be 0 to 3650", validation: (days) => days >= 0 && days <= 3650 })
+  ),
   https: Config.boolean("CORVUS_HTTPS").pipe(Config.withDefault(true), Config.withDescription("false serves the API and console over plain HTTP")),
   adminToken: Config.option(Config.redacted("CORVUS_ADMIN_TOKEN")).pipe(Config.map((value) => (value._tag === "Some" ? value.value : undefined))),
   dataDir: Config.string("CORVUS_DATA_DIR").pipe(Config.withDefault(".corvus/data")),

@@ -58,6 +58,7 @@ const program = Effect.gen(function* () {
       edgeRoles: config.edgeRoles,
       caDir,
       https: config.https,
+      autoLinkWindowDays: config.autoLinkWindowDays,
       deploymentFile: config.deploymentFile
     })
     if (config.demo && config.deploymentFile === undefined) {

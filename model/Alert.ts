@@ -30,6 +30,10 @@ export const Alert = Schema.Struct({
   /** IDs of the correlation events that made or extended the alert. */
   correlationEventIDs: Schema.Array(Schema.String),
   /** IDs of the base events behind those correlation events. */
-  baseEventIDs: Schema.Array(Schema.String)
+  baseEventIDs: Schema.Array(Schema.String),
+  /** Hosts (FQDN, else address) the alert's events touched; absent on alerts stored before they were kept. */
+  affectedAssets: Schema.optionalWith(Schema.Array(Schema.String), { exact: true }),
+  /** User accounts the alert's events touched. */
+  affectedAccounts: Schema.optionalWith(Schema.Array(Schema.String), { exact: true })
 })
 export type Alert = typeof Alert.Type

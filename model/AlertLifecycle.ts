@@ -50,3 +50,30 @@ export const extendAlert = (alert: Alert, event: NormalizedEvent, now: number): 
   correlationEventIDs: [...alert.correlationEventIDs, event.ID],
   baseEventIDs: [...alert.baseEventIDs, ...baseIdsOf(event)]
 })
+
+/** Most affected assets, and most affected accounts, an alert keeps. */
+export const MaxAffectedPerAlert = 1_000
+
+/** The hosts (FQDN, else address, per side) and user accounts an event touches. */
+export const affectedBy = (event: NormalizedEvent): { readonly assets: ReadonlyArray<string>; readonly accounts: ReadonlyArray<string> } => {
+  const assets = [event.SourceHostName ?? event.SourceAddress, event.DestinationHostName ?? event.DestinationAddress, event.DeviceHostName ?? event.DeviceAddress]
+  const accounts = [event.SourceUserName, event.DestinationUserName]
+  const present = (values: ReadonlyArray<string | undefined>) => [...new Set(values.filter((value): value is string => value !== undefined && value !== ""))]
+  return { assets: present(assets), accounts: present(accounts) }
+}
+
+const union = (kept: ReadonlyArray<string> | undefined, added: ReadonlyArray<string>): ReadonlyArray<string> =>
+  [...new Set([...(kept ?? []), ...added])].slice(0, MaxAffectedPerAlert)
+
+/**
+ * Adds what `event` touches to the alert's affected assets and accounts; apply it to the result
+ * of openAlert and extendAlert. An alert whose events touch nothing keeps neither field.
+ */
+export const withAffected = (alert: Alert, event: NormalizedEvent): Alert => {
+  const { assets, accounts } = affectedBy(event)
+  return {
+    ...alert,
+    ...(assets.length > 0 || alert.affectedAssets !== undefined ? { affectedAssets: union(alert.affectedAssets, assets) } : {}),
+    ...(accounts.length > 0 || alert.affectedAccounts !== undefined ? { affectedAccounts: union(alert.affectedAccounts, accounts) } : {})
+  }
+}

@@ -11,6 +11,7 @@ import type { ResourceStore } from "../storage/ResourceStore.ts"
 import type { ServiceStore } from "../storage/ServiceStore.ts"
 import type { UserStore } from "../storage/UserStore.ts"
 import type { ClusterOverview, ClusterOverviewUnavailable } from "./ClusterOverview.ts"
+import type { ActiveListImporterShape } from "./ActiveListImporter.ts"
 import { ApiError } from "./ApiError.ts"
 
 /** The stores routes read and write; every node provides them all. */
@@ -24,6 +25,8 @@ export interface ApiContext {
   readonly tenants: ReadonlyArray<Tenant>
   /** Logs an internal failure that the client sees only as a 500. */
   readonly logInternal: (message: string, cause: unknown) => void
+  /** The running correlators' active lists; absent where none is wired (every correlator then reads as unknown). */
+  readonly activeListImporter?: ActiveListImporterShape
   /** The cluster as the node's control plane reports it; absent where no control plane runs (tests of other routes). */
   readonly cluster?: Effect.Effect<ClusterOverview, ClusterOverviewUnavailable>
 }

@@ -61,7 +61,8 @@ export interface ServerIdentity {
 
 /** A fastify app over HTTP, or over HTTPS with `identity`. */
 export const makeApp = (identity?: ServerIdentity): FastifyInstance => {
-  const options = { logger: false, bodyLimit: 4 * 1024 * 1024 }
+  // removeAdditional off: a field a schema does not allow is a 400, not silently dropped.
+  const options = { logger: false, bodyLimit: 4 * 1024 * 1024, ajv: { customOptions: { removeAdditional: false as const } } }
   // Typed as the HTTP instance: nothing here depends on which server carries the requests.
   return identity === undefined ? Fastify(options) : (Fastify({ ...options, https: { cert: identity.certPem, key: identity.keyPem } }) as unknown as FastifyInstance)
 }

@@ -7,7 +7,7 @@ import { parseEventSql, EventSqlError, type SelectItem } from "../../storage/que
 import { runOrFail, type ApiContext } from "../ApiContext.ts"
 import { ApiError, ErrorBody } from "../ApiError.ts"
 import { principalOf } from "../Auth.ts"
-import { visibleTenants } from "../Principal.ts"
+import { tenantsFor } from "../Principal.ts"
 
 const SearchBody = {
   type: "object",
@@ -80,7 +80,7 @@ export const eventsRoutes = (context: ApiContext): FastifyPluginAsync => async (
       const parsed = parseEventSql(body.sql)
       if (parsed instanceof EventSqlError) throw new ApiError(400, "invalid sql", parsed.message)
       // The caller's tenants are decided here, from the token, and bound below any query text.
-      const tenantIds = visibleTenants(principalOf(request), [])
+      const tenantIds = tenantsFor(principalOf(request), "events.search")
       const outcome = await runOrFail(context, runEventSearch(parsed, { tenantIds, from, to }))
       return outcome.kind === "events"
         ? outcome.events.map((event) => presentEvent(event, parsed.select, body))

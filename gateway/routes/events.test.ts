@@ -9,6 +9,7 @@ import { embeddedGatewayRuntime, provisionUsers } from "../../test/support/gatew
 import { makeEvent } from "../../test/support/makeEvent.ts"
 import type { ApiContext } from "../ApiContext.ts"
 import { buildApiServer } from "../ApiServer.ts"
+import { StorageCluster } from "./events.ts"
 
 const Mine = TenantId.make("tenant-a")
 const Theirs = TenantId.make("tenant-b")
@@ -138,5 +139,33 @@ describe("POST /api/v1/events keeps the caller to their tenants", () => {
       payload: { period, sql: "SELECT min(Timestamp) AS first FROM events", rawTimestamps: true }
     })
     expect(typeof (response.json() as Array<{ first: unknown }>)[0]!.first).toBe("number")
+  })
+})
+
+describe("GET /api/v1/events/clusters and clusterID", () => {
+  const get = (url: string) => app.inject({ method: "GET", url, headers: { authorization: "Bearer analyst-a" } })
+
+  it("lists the installation's one storage cluster with the main tenant, filtered by id, tenantID and name; a search may name it, and an unknown clusterID is a 404", async () => {
+    const listed = await get("/api/v1/events/clusters")
+    expect(listed.statusCode).toBe(200)
+    const [cluster] = listed.json() as Array<{ id: string; name: string; tenantID: string; tenantName: string }>
+    expect(cluster).toEqual({ id: StorageCluster.id, name: StorageCluster.name, tenantID: "main", tenantName: "Main" })
+    expect((await get(`/api/v1/events/clusters?id=${StorageCluster.id}&name=event%20STORAGE`)).json()).toHaveLength(1)
+    expect((await get("/api/v1/events/clusters?name=nothing-like-it")).json()).toEqual([])
+    expect((await get("/api/v1/events/clusters?page=2")).json()).toEqual([])
+    expect((await get("/api/v1/events/clusters?name=(")).statusCode).toBe(400)
+
+    const named = await app.inject({ method: "POST", url: "/api/v1/events", headers: { authorization: "Bearer analyst-a" }, payload: { period, sql: "SELECT count(*) AS n FROM events", clusterID: StorageCluster.id } })
+    expect(named.json()).toEqual([{ n: 2 }])
+    const unknown = await app.inject({ method: "POST", url: "/api/v1/events", headers: { authorization: "Bearer analyst-a" }, payload: { period, sql: "SELECT * FROM events", clusterID: "00000000-0000-4000-8000-000000000000" } })
+    expect(unknown.statusCode).toBe(404)
+    expect((unknown.json() as { message: string }).message).toBe("cluster not found")
+  })
+
+  it("empty fields are listed as null only when asked for", async () => {
+    const search = (emptyFields: boolean) =>
+      app.inject({ method: "POST", url: "/api/v1/events", headers: { authorization: "Bearer analyst-a" }, payload: { period, sql: "SELECT Name, FileHash FROM events WHERE SourceUserName = 'bob'", emptyFields } })
+    expect((await search(false)).json()).toEqual([{ Name: "mine" }])
+    expect((await search(true)).json()).toEqual([{ Name: "mine", FileHash: null }])
   })
 })

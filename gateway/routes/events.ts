@@ -1,5 +1,6 @@
 // POST /api/v1/events (SPEC §6, §7): an SQL-subset search over the caller's tenants' events
-// within a period.
+// within a period; GET /api/v1/events/clusters: the storage clusters a search can name (one per
+// installation: its event store).
 import type { FastifyPluginAsync } from "fastify"
 import { EventFieldKinds, isEventFieldName, type EventFieldName, type NormalizedEvent } from "../../model/Event.ts"
 import { fieldReader, runEventSearch } from "../../storage/query/EventSearch.ts"
@@ -8,6 +9,8 @@ import { runOrFail, type ApiContext } from "../ApiContext.ts"
 import { ApiError, ErrorBody } from "../ApiError.ts"
 import { principalOf } from "../Auth.ts"
 import { tenantsFor } from "../Principal.ts"
+import { MainTenantId } from "../../model/Tenant.ts"
+import { createHash } from "node:crypto"
 
 const SearchBody = {
   type: "object",
@@ -19,7 +22,7 @@ const SearchBody = {
       additionalProperties: false
     },
     sql: { type: "string", minLength: 1, maxLength: 65_536 },
-    clusterID: { type: "string" },
+    clusterID: { type: "string", maxLength: 64 },
     rawTimestamps: { type: "boolean", default: false },
     emptyFields: { type: "boolean", default: false }
   },
@@ -68,7 +71,65 @@ const presentGroup = (cells: ReadonlyArray<unknown>, select: ReadonlyArray<Selec
   return out
 }
 
+const ClustersQuerystring = {
+  type: "object",
+  properties: {
+    page: { type: "integer", minimum: 1, default: 1 },
+    id: { type: "array", items: { type: "string", maxLength: 64 } },
+    tenantID: { type: "array", items: { type: "string", maxLength: 64 } },
+    name: { type: "string", maxLength: 512 }
+  },
+  additionalProperties: false
+} as const
+
+interface ClustersQuerystring {
+  page: number
+  id?: Array<string>
+  tenantID?: Array<string>
+  name?: string
+}
+
+const ClusterBody = {
+  type: "object",
+  properties: { id: { type: "string" }, name: { type: "string" }, tenantID: { type: "string" }, tenantName: { type: "string" } },
+  required: ["id", "name", "tenantID", "tenantName"],
+  additionalProperties: false
+} as const
+
+/** The installation's one storage cluster; its id never changes, as KUMA clients keep it in their scripts. */
+export const StorageCluster = (() => {
+  const hex = createHash("sha256").update("corvus storage cluster").digest("hex")
+  return { id: `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`, name: "Corvus event storage" }
+})()
+
 export const eventsRoutes = (context: ApiContext): FastifyPluginAsync => async (app) => {
+  const cluster = StorageCluster
+  const mainTenant = context.tenants.find((tenant) => tenant.main) ?? { id: MainTenantId, name: "Main" }
+
+  // Anyone who may search events somewhere searches through this cluster, so may see it.
+  app.get<{ Querystring: ClustersQuerystring }>(
+    "/events/clusters",
+    { schema: { querystring: ClustersQuerystring, response: { 200: { type: "array", items: ClusterBody }, "4xx": ErrorBody, "5xx": ErrorBody } } },
+    async (request) => {
+      const query = request.query
+      let name: RegExp | undefined
+      if (query.name !== undefined) {
+        try {
+          name = new RegExp(query.name, "i")
+        } catch (cause) {
+          throw new ApiError(400, "invalid name pattern", (cause as Error).message)
+        }
+      }
+      const visible =
+        tenantsFor(principalOf(request), "events.search").length > 0 &&
+        query.page === 1 &&
+        (query.id === undefined || query.id.includes(cluster.id)) &&
+        (query.tenantID === undefined || query.tenantID.includes(mainTenant.id)) &&
+        (name === undefined || name.test(cluster.name))
+      return visible ? [{ ...cluster, tenantID: mainTenant.id, tenantName: mainTenant.name }] : []
+    }
+  )
+
   app.post<{ Body: SearchBody }>(
     "/events",
     { schema: { body: SearchBody, response: { 200: { type: "array", items: { type: "object", additionalProperties: true } }, "4xx": ErrorBody, "5xx": ErrorBody } } },
@@ -77,6 +138,7 @@ export const eventsRoutes = (context: ApiContext): FastifyPluginAsync => async (
       const from = Date.parse(body.period.from)
       const to = Date.parse(body.period.to)
       if (to < from) throw new ApiError(400, "invalid period", "period.to is before period.from")
+      if (body.clusterID !== undefined && body.clusterID !== cluster.id) throw new ApiError(404, "cluster not found", `no storage cluster with id ${JSON.stringify(body.clusterID).slice(0, 80)}; GET /api/v1/events/clusters lists them`)
       const parsed = parseEventSql(body.sql)
       if (parsed instanceof EventSqlError) throw new ApiError(400, "invalid sql", parsed.message)
       // The caller's tenants are decided here, from the token, and bound below any query text.

@@ -9,6 +9,7 @@ import { AlertStore } from "../../storage/AlertStore.ts"
 import { uuidKey } from "../../storage/StoreListing.ts"
 import { Effect } from "effect"
 import { runOrFail, type ApiContext } from "../ApiContext.ts"
+import { patternOf } from "../QueryPattern.ts"
 import { ApiError, ErrorBody } from "../ApiError.ts"
 import { principalOf } from "../Auth.ts"
 import { assignAlert, closeAlert } from "../../storage/IncidentOperations.ts"
@@ -147,14 +148,7 @@ export const alertsRoutes = (context: ApiContext): FastifyPluginAsync => async (
     { schema: { querystring: AlertQuerystring, response: { 200: { type: "array", items: AlertBody }, "4xx": ErrorBody, "5xx": ErrorBody } } },
     async (request) => {
       const query = request.query
-      let name: RegExp | undefined
-      if (query.name !== undefined) {
-        try {
-          name = new RegExp(query.name, "i")
-        } catch (cause) {
-          throw new ApiError(400, "invalid name pattern", (cause as Error).message)
-        }
-      }
+      const name = patternOf("name", query.name)
       const tenantIds = tenantsFor(principalOf(request), "alerts.read", query.tenantID ?? [])
       const alerts = await runOrFail(
         context,

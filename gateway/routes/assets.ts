@@ -7,6 +7,7 @@ import { AssetId, type Asset } from "../../model/Asset.ts"
 import type { TenantId } from "../../model/Ids.ts"
 import { AssetStore, fqdnKey } from "../../storage/AssetStore.ts"
 import { runOrFail, type ApiContext } from "../ApiContext.ts"
+import { patternOf } from "../QueryPattern.ts"
 import { ApiError, ErrorBody } from "../ApiError.ts"
 import { recordAudit } from "../AuditTrail.ts"
 import { principalOf } from "../Auth.ts"
@@ -134,15 +135,6 @@ interface DeleteBody {
   ipAddresses?: Array<string>
 }
 
-/** A case-insensitive pattern from a query parameter, or 400 naming the parameter. */
-const patternOf = (parameter: string, source: string | undefined): RegExp | undefined => {
-  if (source === undefined) return undefined
-  try {
-    return new RegExp(source, "i")
-  } catch (cause) {
-    throw new ApiError(400, `invalid ${parameter} pattern`, (cause as Error).message)
-  }
-}
 
 /** A pattern matching exactly `text`, ignoring case. */
 const exactly = (text: string): RegExp => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`, "i")

@@ -6,6 +6,7 @@ import { EventFieldKinds, isEventFieldName, type EventFieldName, type Normalized
 import { fieldReader, runEventSearch } from "../../storage/query/EventSearch.ts"
 import { parseEventSql, EventSqlError, type SelectItem } from "../../storage/query/EventSql.ts"
 import { runOrFail, type ApiContext } from "../ApiContext.ts"
+import { patternOf } from "../QueryPattern.ts"
 import { ApiError, ErrorBody } from "../ApiError.ts"
 import { principalOf } from "../Auth.ts"
 import { tenantsFor } from "../Principal.ts"
@@ -112,14 +113,7 @@ export const eventsRoutes = (context: ApiContext): FastifyPluginAsync => async (
     { schema: { querystring: ClustersQuerystring, response: { 200: { type: "array", items: ClusterBody }, "4xx": ErrorBody, "5xx": ErrorBody } } },
     async (request) => {
       const query = request.query
-      let name: RegExp | undefined
-      if (query.name !== undefined) {
-        try {
-          name = new RegExp(query.name, "i")
-        } catch (cause) {
-          throw new ApiError(400, "invalid name pattern", (cause as Error).message)
-        }
-      }
+      const name = patternOf("name", query.name)
       const visible =
         tenantsFor(principalOf(request), "events.search").length > 0 &&
         query.page === 1 &&

@@ -10,6 +10,7 @@ import type { UserId } from "../../model/User.ts"
 import { IncidentStore } from "../../storage/IncidentStore.ts"
 import { uuidKey } from "../../storage/StoreListing.ts"
 import { runOrFail, type ApiContext } from "../ApiContext.ts"
+import { patternOf } from "../QueryPattern.ts"
 import { ApiError, ErrorBody } from "../ApiError.ts"
 import { principalOf } from "../Auth.ts"
 import { createIncident, linkAlerts, mergeIncidents, unlinkAlerts, updateIncident, type IncidentChanges } from "../../storage/IncidentOperations.ts"
@@ -232,14 +233,7 @@ export const incidentsRoutes = (context: ApiContext): FastifyPluginAsync => asyn
     { schema: { querystring: IncidentQuerystring, response: { 200: { type: "array", items: IncidentBody }, "4xx": ErrorBody, "5xx": ErrorBody } } },
     async (request) => {
       const query = request.query
-      let name: RegExp | undefined
-      if (query.name !== undefined) {
-        try {
-          name = new RegExp(query.name, "i")
-        } catch (cause) {
-          throw new ApiError(400, "invalid name pattern", (cause as Error).message)
-        }
-      }
+      const name = patternOf("name", query.name)
       const incidents = await runOrFail(
         context,
         Effect.flatMap(IncidentStore, (store) =>

@@ -11,6 +11,7 @@ import type { UserId } from "../../model/User.ts"
 import { ResourceFileStore } from "../../storage/ResourceFileStore.ts"
 import { ResourceStore } from "../../storage/ResourceStore.ts"
 import { runOrFail, type ApiContext } from "../ApiContext.ts"
+import { patternOf } from "../QueryPattern.ts"
 import { ApiError, ErrorBody } from "../ApiError.ts"
 import { recordAudit } from "../AuditTrail.ts"
 import { principalOf } from "../Auth.ts"
@@ -152,15 +153,6 @@ const NoBody = { type: "null" } as const
 const FileNotFound = () => new ApiError(404, "resource file not found", "")
 const TenantNotFound = () => new ApiError(404, "tenant not found", "")
 
-/** A case-insensitive pattern from a query parameter, or 400 naming the parameter. */
-const patternOf = (parameter: string, source: string | undefined): RegExp | undefined => {
-  if (source === undefined) return undefined
-  try {
-    return new RegExp(source, "i")
-  } catch (cause) {
-    throw new ApiError(400, `invalid ${parameter} pattern`, (cause as Error).message)
-  }
-}
 
 /** Tenants whose resources the caller reads: where their role allows it, and the shared tenant for everyone. */
 const readableTenants = (principal: Principal, requested: ReadonlyArray<string>): Array<TenantId> => {

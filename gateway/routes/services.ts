@@ -5,7 +5,8 @@ import type { FastifyPluginAsync } from "fastify"
 import type { Service, ServiceId } from "../../model/Service.ts"
 import { ServiceStore } from "../../storage/ServiceStore.ts"
 import { runOrFail, type ApiContext } from "../ApiContext.ts"
-import { ApiError, ErrorBody } from "../ApiError.ts"
+import { patternOf } from "../QueryPattern.ts"
+import { ErrorBody } from "../ApiError.ts"
 import { principalOf } from "../Auth.ts"
 import { tenantsFor } from "../Principal.ts"
 
@@ -52,15 +53,6 @@ const ServiceBody = {
   required: ["id", "tenantID", "tenantName", "name", "kind", "paired", "status", "createdAt", "updatedAt"]
 } as const
 
-/** A case-insensitive pattern from a query parameter, or 400 naming the parameter. */
-const patternOf = (parameter: string, source: string | undefined): RegExp | undefined => {
-  if (source === undefined) return undefined
-  try {
-    return new RegExp(source, "i")
-  } catch (cause) {
-    throw new ApiError(400, `invalid ${parameter} pattern`, (cause as Error).message)
-  }
-}
 
 const rfc3339 = (millis: number) => new Date(millis).toISOString()
 

@@ -3,7 +3,8 @@
 import type { FastifyPluginAsync } from "fastify"
 import { pageOf } from "../../storage/StoreListing.ts"
 import type { ApiContext } from "../ApiContext.ts"
-import { ApiError, ErrorBody } from "../ApiError.ts"
+import { patternOf } from "../QueryPattern.ts"
+import { ErrorBody } from "../ApiError.ts"
 import { principalOf } from "../Auth.ts"
 import { tenantsFor } from "../Principal.ts"
 
@@ -44,14 +45,7 @@ export const tenantsRoutes = (context: ApiContext): FastifyPluginAsync => async 
     { schema: { querystring: TenantsQuerystring, response: { 200: { type: "array", items: TenantBody }, "4xx": ErrorBody, "5xx": ErrorBody } } },
     async (request) => {
       const query = request.query
-      let name: RegExp | undefined
-      if (query.name !== undefined) {
-        try {
-          name = new RegExp(query.name, "i")
-        } catch (cause) {
-          throw new ApiError(400, "invalid name pattern", (cause as Error).message)
-        }
-      }
+      const name = patternOf("name", query.name)
       // Only tenants the caller holds a role in; the directory decides order and names.
       const held = new Set<string>(tenantsFor(principalOf(request), "tenants.read", query.id ?? []))
       const mainOnly = query.main !== undefined

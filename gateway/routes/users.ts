@@ -10,6 +10,7 @@ import { hashPassword, tokenDigest, TokenId, UserId, type Role, type TenantRole,
 import { uuidKey } from "../../storage/StoreListing.ts"
 import { LoginTaken, UserStore } from "../../storage/UserStore.ts"
 import { runOrFail, type ApiContext } from "../ApiContext.ts"
+import { patternOf } from "../QueryPattern.ts"
 import { ApiError, ErrorBody } from "../ApiError.ts"
 import { recordAudit } from "../AuditTrail.ts"
 import { principalOf } from "../Auth.ts"
@@ -197,14 +198,6 @@ const rfc3339 = (millis: number) => new Date(millis).toISOString()
 // One answer for an unknown id and a user the caller may not see.
 const UserNotFound = () => new ApiError(404, "user not found", "")
 
-const pattern = (text: string | undefined, field: string): RegExp | undefined => {
-  if (text === undefined) return undefined
-  try {
-    return new RegExp(text, "i")
-  } catch (cause) {
-    throw new ApiError(400, `invalid ${field} pattern`, (cause as Error).message)
-  }
-}
 
 /** Whether the principal holds general administration (its role in the main tenant). */
 const isGeneralAdministrator = (principal: Principal): boolean => principal.roles.get(MainTenantId) === "general-administrator"
@@ -308,8 +301,8 @@ export const usersRoutes = (context: ApiContext): FastifyPluginAsync => async (a
     async (request) => {
       const principal = principalOf(request)
       const query = request.query
-      const name = pattern(query.name, "name")
-      const login = pattern(query.login, "login")
+      const name = patternOf("name", query.name)
+      const login = patternOf("login", query.login)
       if (tenantsFor(principal, "users.read").length === 0) throw new ApiError(403, "not allowed", "listing users needs an administrator's role")
       const tenantIds = tenantsFor(principal, "users.read", query.tenantID ?? [])
       const users = await runOrFail(

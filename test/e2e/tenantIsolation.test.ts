@@ -4,7 +4,6 @@
 // scenario's correlators; each scenario's events carry their own DeviceProduct, so a scenario's
 // rules see only its events.
 import { connect, type NatsConnection } from "@nats-io/transport-node"
-import cassandra from "cassandra-driver"
 import { Effect, Layer } from "effect"
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -15,6 +14,7 @@ import * as CassandraClient from "../../storage/cassandra/CassandraClient.ts"
 import * as CassandraUserStore from "../../storage/cassandra/CassandraUserStore.ts"
 import { apiGet, apiPost } from "../support/api.ts"
 import { provisionUsers } from "../support/gatewayUsers.ts"
+import { dropKeyspace } from "../support/dropKeyspace.ts"
 import { deleteBucketsWithPrefix } from "../support/kvCleanup.ts"
 import { deleteStreams } from "../support/natsCleanup.ts"
 import { uniqueSuffix } from "../support/testIds.ts"
@@ -207,8 +207,7 @@ afterAll(async () => {
   const prefix = `CORVUS_${clusterName.toUpperCase()}_`
   await deleteStreams(prefix)
   await deleteBucketsWithPrefix(prefix)
-  const client = new cassandra.Client({ contactPoints, localDataCenter: "datacenter1" })
-  await client.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`).finally(() => client.shutdown())
+  await dropKeyspace(contactPoints, keyspace)
 }, 120_000)
 
 describe("tenant isolation end to end on a 3-node cluster (SPEC §1)", () => {

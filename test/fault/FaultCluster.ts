@@ -4,7 +4,6 @@
 // stored correlation events and the alerts are exactly those of one whole engine fed the same
 // stream in the same order (the single-node oracle), none lost, none doubled.
 import { connect, type NatsConnection } from "@nats-io/transport-node"
-import cassandra from "cassandra-driver"
 import { Effect, Layer, Schema } from "effect"
 import { mkdtempSync, statSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -28,6 +27,7 @@ import * as CassandraAlertStore from "../../storage/cassandra/CassandraAlertStor
 import * as CassandraClient from "../../storage/cassandra/CassandraClient.ts"
 import * as CassandraEventStore from "../../storage/cassandra/CassandraEventStore.ts"
 import { EventStore } from "../../storage/EventStore.ts"
+import { dropKeyspace } from "../support/dropKeyspace.ts"
 import { deleteBucketsWithPrefix } from "../support/kvCleanup.ts"
 import { deleteStreams } from "../support/natsCleanup.ts"
 import { uniqueSuffix } from "../support/testIds.ts"
@@ -269,8 +269,7 @@ export const makeFaultCluster = (partitions: number): FaultCluster => {
       const prefix = `CORVUS_${clusterName.toUpperCase()}_`
       await deleteStreams(prefix)
       await deleteBucketsWithPrefix(prefix)
-      const client = new cassandra.Client({ contactPoints, localDataCenter: "datacenter1" })
-      await client.execute(`DROP KEYSPACE IF EXISTS corvus_${clusterName}`).finally(() => client.shutdown())
+      await dropKeyspace(contactPoints, `corvus_${clusterName}`)
     }
   }
 }

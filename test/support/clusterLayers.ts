@@ -1,6 +1,5 @@
 // Layers on the real test services started by the global setup: a NATS bus, and Cassandra
 // stores in a keyspace of their own that is dropped when the layer is released.
-import cassandra from "cassandra-driver"
 import { Effect, Layer } from "effect"
 import { inject } from "vitest"
 import * as NatsEventBus from "../../cluster/bus/NatsEventBus.ts"
@@ -9,6 +8,7 @@ import * as Membership from "../../cluster/ownership/Membership.ts"
 import * as PartitionLeases from "../../cluster/ownership/PartitionLeases.ts"
 import * as NodeLayers from "../../cluster/NodeLayers.ts"
 import * as CassandraClient from "../../storage/cassandra/CassandraClient.ts"
+import { dropKeyspace as dropTestKeyspace } from "./dropKeyspace.ts"
 import { uniqueSuffix } from "./testIds.ts"
 
 export const natsConfig = (): NatsEventBus.NatsConfig => ({ servers: inject("natsServers"), replicas: 3, connectionName: `corvus-test-${uniqueSuffix()}` })
@@ -25,14 +25,7 @@ export const cassandraConfig = (): CassandraClient.CassandraConfig => ({
 const dropKeyspace = (config: CassandraClient.CassandraConfig) =>
   Layer.scopedDiscard(
     Effect.addFinalizer(() =>
-      Effect.promise(async () => {
-        const client = new cassandra.Client({ contactPoints: [...config.contactPoints], localDataCenter: config.localDataCenter })
-        try {
-          await client.execute(`DROP KEYSPACE IF EXISTS ${config.keyspace}`)
-        } finally {
-          await client.shutdown()
-        }
-      }).pipe(Effect.ignore)
+      Effect.promise(() => dropTestKeyspace(config.contactPoints, config.keyspace!))
     )
   )
 

@@ -80,6 +80,37 @@ export class ActiveLists {
     this.compactIfStale()
   }
 
+  /**
+   * Writes a record as an import does: its fields replace any earlier record of the key (no
+   * merge), and its TTL starts at `now`. False for a list this correlator does not declare.
+   */
+  replace(list: string, key: string, fields: Readonly<Record<string, string>>, now: number): boolean {
+    const records = this.lists.get(list)
+    if (records === undefined) return false
+    const ttl = this.ttlMillis.get(list) ?? 0
+    const previous = records.get(key)
+    const record: ActiveListRecord = { fields: { ...fields }, expiresAt: ttl === 0 ? Number.POSITIVE_INFINITY : now + ttl, seq: this.seq++, createdAt: now }
+    records.set(key, record)
+    if (previous !== undefined && Number.isFinite(previous.expiresAt)) this.stale++
+    if (ttl !== 0) this.pushDeadline({ expiresAt: record.expiresAt, seq: record.seq, list, key })
+    this.compactIfStale()
+    return true
+  }
+
+  /** Empties a list without expiring its records (no service events); false for an undeclared list. */
+  clear(list: string): boolean {
+    const records = this.lists.get(list)
+    if (records === undefined) return false
+    if (records.size === 0) return true
+    records.clear()
+    // The other lists' deadlines stay; this list's are gone, so the heap is rebuilt from the live ones.
+    const live = this.deadlines.filter((deadline) => this.lists.get(deadline.list)?.get(deadline.key)?.seq === deadline.seq)
+    this.deadlines = []
+    this.stale = 0
+    for (const deadline of live) this.pushDeadline(deadline)
+    return true
+  }
+
   delete(list: string, key: string): void {
     const records = this.lists.get(list)
     const previous = records?.get(key)

@@ -17,6 +17,12 @@ import { SelectorIndex } from "./SelectorIndex.ts"
 import { sameValue } from "./SpecEquality.ts"
 import { asText } from "./Variables.ts"
 
+/** One record an operator imports into an active list: its key and its fields. */
+export interface ActiveListImportRecord {
+  readonly key: string
+  readonly fields: Readonly<Record<string, string>>
+}
+
 /** How deep correlation events may loop back into their own correlator. */
 export const MaxLoopDepth = 8
 const SnapshotMagic = 0x43525653 // "CRVS"
@@ -205,6 +211,32 @@ export class CorrelatorEngine {
   /** Live records of an active list. */
   activeListSize(list: string): number {
     return this.lists.size(list)
+  }
+
+  /** The active lists this engine declares, with their record counts, in declaration order. */
+  activeListSizes(): Array<{ readonly name: string; readonly count: number }> {
+    return this.lists.names().map((name) => ({ name, count: this.lists.size(name) }))
+  }
+
+  /**
+   * Imports records into the active list `list` (an operator's import, applied in stream order):
+   * emptied first when `clear`, then each record replaces any earlier one of its key, in order.
+   * TTLs start at the engine's stream time, or at `fallbackTime` (the import's own clock, carried
+   * in the stream) before the engine has seen any; nothing expires and no rule runs here. False,
+   * with nothing changed, for a list the correlator does not declare.
+   */
+  importActiveList(list: string, records: ReadonlyArray<ActiveListImportRecord>, options: { readonly clear: boolean; readonly fallbackTime: number }): boolean {
+    if (!this.lists.isDeclared(list)) return false
+    if (options.clear) this.lists.clear(list)
+    const now = Number.isFinite(this.watermark) ? this.watermark : options.fallbackTime
+    for (const record of records) this.lists.replace(list, record.key, record.fields, now)
+    this.refreshDeadline(this.rules.length)
+    return true
+  }
+
+  /** A live record of an active list at the engine's stream time, or undefined. */
+  activeListRecord(list: string, key: string): Readonly<Record<string, string>> | undefined {
+    return this.lists.get(list, key, this.watermark)?.fields
   }
 
   /** Bytes in the rules' typed columns (not counting the key maps): for benchmarks. */

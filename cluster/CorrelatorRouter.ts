@@ -8,9 +8,12 @@
 // Rules change at one stream position: the router routes with one revision of the correlator at a
 // time, stamps every match and mark with it, and moves to a newer revision from the registry only
 // between batches; each partition switches when it meets the first match of the new revision.
+// A selector reading an active list cannot be judged here (the records live in the partition's
+// engine, not the router's): a correlator with one sends every event it takes to its one partition.
 import { Clock, Deferred, type Duration, Effect, Option, Schedule, Stream } from "effect"
 import { randomUUID } from "node:crypto"
 import { CorrelatorEngine } from "../actors/CorrelatorEngine.ts"
+import type { Filter } from "../model/Filter.ts"
 import type { CorrelatorSpec } from "../model/Rule.ts"
 import { CheckpointStore, type CheckpointStoreError, type StaleEpoch } from "../storage/CheckpointStore.ts"
 import { CorrelatorRegistry } from "./CorrelatorRegistry.ts"
@@ -70,13 +73,27 @@ interface Routing {
   readonly spec: CorrelatorSpec
   /** Selectors only: a router keeps no correlation state. */
   readonly selectors: CorrelatorEngine
+  /** Some selector reads an active list: every event taken goes to partition 0 (the only one). */
+  readonly everyEvent: boolean
   readonly out: Int32Array
 }
+
+const filterReadsActiveList = (filter: Filter): boolean => {
+  if ("and" in filter) return filter.and.some(filterReadsActiveList)
+  if ("or" in filter) return filter.or.some(filterReadsActiveList)
+  if ("not" in filter) return filterReadsActiveList(filter.not)
+  return filter.op === "inActiveList"
+}
+
+/** Whether a selector's answer depends on active-list records, which only the partition's engine holds. */
+const readsActiveLists = (spec: CorrelatorSpec): boolean =>
+  spec.rules.some((rule) => (rule.kind === "standard" ? rule.selectors.some((selector) => filterReadsActiveList(selector.filter)) : filterReadsActiveList(rule.selector.filter)))
 
 const routingOf = (revision: number, spec: CorrelatorSpec): Routing => ({
   revision,
   spec,
   selectors: new CorrelatorEngine(spec),
+  everyEvent: readsActiveLists(spec),
   out: new Int32Array(Math.max(1, spec.rules.length))
 })
 
@@ -133,7 +150,9 @@ export const start = (spec: CorrelatorSpec, options: RouterOptions) =>
           if (yield* Deferred.isDone(superseded)) return
           // Between batches only: every match of one batch carries the same revision.
           yield* followRegistry
-          const { selectors, out, revision } = routing
+          const { selectors, out, revision, everyEvent } = routing
+          // Active lists make a correlator unpartitionable (actors/Partitioning.ts): one partition, 0.
+          if (everyEvent) out[0] = 0
           // One record per match: grouping a batch's matches per partition (the record's `more`)
           // measured slower, handoff p99 1.4-2.5 s against 1.0 s back to back (RESULTS.md).
           const matches: Array<PartitionMatch> = []
@@ -141,7 +160,7 @@ export const start = (spec: CorrelatorSpec, options: RouterOptions) =>
           for (const { sequence, record } of batch) {
             const event = record.event
             if (!isSource(record)) continue
-            const found = selectors.route(event, options.partitions, out)
+            const found = everyEvent ? 1 : selectors.route(event, options.partitions, out)
             for (let i = 0; i < found; i++) matches.push({ correlatorId: spec.id, partition: out[i]!, streamTime: time, event, source: sequence, revision })
             time = time === null ? event.Timestamp : Math.max(time, event.Timestamp)
           }

@@ -14,6 +14,7 @@ import type { CollectorId } from "../model/Ids.ts"
 import type { Deployment } from "../model/Deployment.ts"
 import type { AlertStore } from "../storage/AlertStore.ts"
 import type { IncidentStore } from "../storage/IncidentStore.ts"
+import * as ActiveListBridge from "./ActiveListBridge.ts"
 import * as AlertService from "./AlertService.ts"
 import { CorrelatorId } from "../model/Ids.ts"
 import * as ClusterView from "./control/ClusterView.ts"
@@ -117,7 +118,7 @@ export const run = (deployment: Deployment, options: NodeOptions) =>
       correlators: supervised,
       deploymentFile: options.deploymentFile
     })
-    const control = yield* ControlServer.make({ host: options.host, port: options.controlPort, status: live.status })
+    const control = yield* ControlServer.make({ host: options.host, port: options.controlPort, status: live.status, activeLists: live.activeLists })
 
     const storage = edgeRoles.has("store") ? yield* StorageWriter.start : undefined
     if (edgeRoles.has("store")) yield* RetentionSweeper.start(deployment.tenants)
@@ -157,7 +158,8 @@ export const run = (deployment: Deployment, options: NodeOptions) =>
       tenants: deployment.tenants,
       logInternal: (message, cause) => Runtime.runFork(runtime)(Effect.logError(message, cause)),
       // Through the node's own control plane, as any other client of it.
-      cluster: ClusterView.overview(control.address)
+      cluster: ClusterView.overview(control.address),
+      activeListImporter: yield* ActiveListBridge.make({ correlators: supervised, controlAddress: control.address })
     }
     const identity = options.https === true ? yield* serverIdentity(options.caDir, options.host) : undefined
     const apiPort = edgeRoles.has("gateway") ? yield* listen(yield* Effect.promise(() => buildApiServer(context, identity)), options.host, options.apiPort, "API") : undefined

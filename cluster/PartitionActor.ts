@@ -7,6 +7,7 @@
 // it under, and the actor moves its engine to a newer revision (one revision at a time, keeping
 // the state of unchanged rules) before applying the first match of it. A checkpoint records the
 // revision its state is under, so replay from it meets every switch at the same position again.
+// Imports into active lists arrive on the same subject and are applied at their stream position.
 import { Clock, Deferred, Duration, Effect, Option, Schedule } from "effect"
 import { CorrelatorEngine } from "../actors/CorrelatorEngine.ts"
 import type { CorrelatorSpec } from "../model/Rule.ts"
@@ -14,7 +15,7 @@ import type { CollectorId } from "../model/Ids.ts"
 import { CheckpointStore, type CheckpointStoreError, type StaleEpoch } from "../storage/CheckpointStore.ts"
 import { CorrelatorRegistry, CorrelatorRegistryError } from "./CorrelatorRegistry.ts"
 import { EventBus, type Sequenced } from "./EventBus.ts"
-import { revisionOf, Topics, type CollectedEvent, type CorrelationRecord, type MatchEntry, type PartitionMatch } from "./Topics.ts"
+import { revisionOf, Topics, type CollectedEvent, type CorrelationRecord, type ListImport, type MatchEntry, type PartitionMatch } from "./Topics.ts"
 
 
 /** The correlation events a rule sends to other correlators, as events addressed to them. */
@@ -135,7 +136,16 @@ export const run = (options: PartitionActorOptions) =>
       }
       if (entry.streamTime !== null) for (const correlation of engine.tick(entry.streamTime).correlations) pending.push({ ...correlation, fence })
       if (entry.event !== undefined) for (const correlation of engine.processBatch([entry.event]).correlations) pending.push({ ...correlation, fence })
+      if (entry.listImport !== undefined) applyImport(entry.listImport)
       stats.applied++
+    }
+
+    // Imports the engine refused (a list the revision it runs does not declare), logged after the
+    // batch; refusing is as deterministic as applying, so a replay refuses them again.
+    let refusedImports: Array<ListImport> = []
+    const applyImport = (listImport: ListImport) => {
+      const applied = engine.importActiveList(listImport.list, listImport.records, { clear: listImport.clear, fallbackTime: listImport.at })
+      if (!applied) refusedImports.push(listImport)
     }
 
     const apply = (batch: ReadonlyArray<Sequenced<PartitionMatch>>) =>
@@ -159,6 +169,11 @@ export const run = (options: PartitionActorOptions) =>
             applyEntry(record)
             if (record.more !== undefined) for (const entry of record.more) applyEntry(entry)
             engineSequence = sequence
+          }
+          if (refusedImports.length > 0) {
+            const refused = refusedImports
+            refusedImports = []
+            for (const listImport of refused) yield* Effect.logWarning(`partition ${spec.id}/${partition}: import ${listImport.importId} refused: the correlator has no active list ${listImport.list}`)
           }
           // Published before the position moves: a checkpoint never covers unpublished output.
           yield* bus.publish(topics.correlations, pending)

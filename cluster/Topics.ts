@@ -23,7 +23,23 @@ export interface Fence {
 /** A correlation as the bus carries it; partition owners fence theirs. */
 export type CorrelationRecord = Correlation & { readonly fence?: Fence }
 
-/** One entry of a partition's input: a matching event with the router's stream time before it, or a clock mark. */
+/**
+ * An operator's import into one active list, delivered through the partition's input like a
+ * match so replay and handoff apply it at the same position (SPEC §7 activeLists/import). A large
+ * import is cut into several records, each with its own `importId`; only the first may `clear`.
+ */
+export interface ListImport {
+  /** Unique per import and part, for de-duplication. */
+  readonly importId: string
+  readonly list: string
+  readonly records: ReadonlyArray<{ readonly key: string; readonly fields: Readonly<Record<string, string>> }>
+  /** Empty the list before writing the records. */
+  readonly clear: boolean
+  /** The importer's clock, unix ms: TTLs start there only when the engine has no stream time yet. */
+  readonly at: number
+}
+
+/** One entry of a partition's input: a matching event with the router's stream time before it, a clock mark, or a list import. */
 export interface MatchEntry {
   /** The router's stream time before the event, so the partition's windows end when the whole stream's do. */
   readonly streamTime: number | null
@@ -37,6 +53,8 @@ export interface MatchEntry {
    * Absent on marks and on records from before batching.
    */
   readonly source?: number
+  /** An import into one of the correlator's active lists (with `streamTime` null: it moves no clock). */
+  readonly listImport?: ListImport
 }
 
 /**
@@ -74,14 +92,31 @@ const trustedEvent = (value: unknown): NormalizedEvent => {
   return event as NormalizedEvent
 }
 
+const isTextRecord = (value: unknown): value is Record<string, string> =>
+  typeof value === "object" && value !== null && !Array.isArray(value) && Object.values(value).every((field) => typeof field === "string")
+
+const decodeListImport = (raw: unknown): ListImport => {
+  const value = raw as { importId?: unknown; list?: unknown; records?: unknown; clear?: unknown; at?: unknown } | null
+  if (typeof value !== "object" || value === null || typeof value.importId !== "string" || typeof value.list !== "string" || typeof value.clear !== "boolean" || typeof value.at !== "number") {
+    throw new Error("list import incomplete")
+  }
+  if (!Array.isArray(value.records)) throw new Error("list import records invalid")
+  const records = value.records.map((record: { key?: unknown; fields?: unknown } | null) => {
+    if (typeof record !== "object" || record === null || typeof record.key !== "string" || !isTextRecord(record.fields)) throw new Error("list import record invalid")
+    return { key: record.key, fields: record.fields }
+  })
+  return { importId: value.importId, list: value.list, records, clear: value.clear, at: value.at }
+}
+
 const decodeMatchEntry = (raw: unknown): MatchEntry => {
-  const value = raw as { streamTime?: unknown; event?: unknown; markId?: unknown; source?: unknown }
+  const value = raw as { streamTime?: unknown; event?: unknown; markId?: unknown; source?: unknown; listImport?: unknown }
   if (value.streamTime !== null && typeof value.streamTime !== "number") throw new Error("match stream time invalid")
   return {
     streamTime: value.streamTime,
     ...(value.event !== undefined ? { event: trustedEvent(value.event) } : {}),
     ...(typeof value.markId === "string" ? { markId: value.markId } : {}),
-    ...(Number.isSafeInteger(value.source) && (value.source as number) >= 1 ? { source: value.source as number } : {})
+    ...(Number.isSafeInteger(value.source) && (value.source as number) >= 1 ? { source: value.source as number } : {}),
+    ...(value.listImport !== undefined ? { listImport: decodeListImport(value.listImport) } : {})
   }
 }
 
@@ -197,8 +232,8 @@ export const make = (clusterName: string): TopicsShape => {
       // A router's redelivered batch routes the same events to the same partitions: de-duplicated.
       idOf: (record) => {
         const last = record.more?.[record.more.length - 1]
-        const first = `${record.correlatorId}.${record.partition}.${record.event?.ID ?? record.markId ?? ""}`
-        return last === undefined ? first : `${first}..${last.event?.ID ?? last.markId ?? ""}`
+        const first = `${record.correlatorId}.${record.partition}.${record.event?.ID ?? record.markId ?? record.listImport?.importId ?? ""}`
+        return last === undefined ? first : `${first}..${last.event?.ID ?? last.markId ?? last.listImport?.importId ?? ""}`
       },
       encode: (record) => toJson(record),
       decode: (bytes) => {

@@ -18,6 +18,7 @@ import type {
   PartitionTable,
   PartitionTableEntry,
 } from "./NodeStatus.ts";
+import type { NodeActiveLists } from "./ControlServer.ts";
 
 /** A connection to one node's control plane. */
 export interface ControlClient {
@@ -38,6 +39,8 @@ export interface ControlClient {
   readonly deployCorrelator: (document: CorrelatorDocument) => Effect.Effect<DeployResult, ControlError>;
   /** Deploys a correlator as the node's deployment file has it now. */
   readonly reloadCorrelator: (correlatorId: string) => Effect.Effect<DeployResult, ControlError>;
+  /** A correlator's active lists with record counts in the partitions the node holds; NOT_FOUND for a correlator it does not run. */
+  readonly getActiveLists: (correlatorId: string) => Effect.Effect<NodeActiveLists, ControlError>;
 }
 
 /**
@@ -160,6 +163,18 @@ export const make = (address: string, options: Options = {}): Effect.Effect<Cont
       reloadCorrelator: (correlatorId) =>
         unary<Proto.ReloadCorrelatorRequest, Proto.ReloadCorrelatorResponse>("ReloadCorrelator", client.reloadCorrelator, { correlatorId }).pipe(
           Effect.map((response) => ({ correlatorId, revision: response.revision, created: response.created })),
+        ),
+      getActiveLists: (correlatorId) =>
+        unary<Proto.GetActiveListsRequest, Proto.GetActiveListsResponse>("GetActiveLists", client.getActiveLists, { correlatorId }).pipe(
+          Effect.map((response) => ({
+            nodeId: response.nodeId,
+            partitions: response.partitions.map((partition) => ({
+              partition: partition.partition,
+              epoch: partition.epoch,
+              appliedSequence: partition.appliedSequence,
+              lists: partition.lists.map((list) => ({ name: list.name, count: list.count })),
+            })),
+          })),
         ),
     };
   });

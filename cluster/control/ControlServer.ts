@@ -41,8 +41,27 @@ export class ControlServerError extends Data.TaggedError("ControlServerError")<{
   }
 }
 
+/** One partition's active lists as the node holding it counts them. */
+export interface PartitionActiveLists {
+  readonly partition: number;
+  readonly epoch: number;
+  readonly appliedSequence: number;
+  readonly lists: ReadonlyArray<{ readonly name: string; readonly count: number }>;
+}
+
+/** A correlator's active lists on one node: the partitions of it that node holds. */
+export interface NodeActiveLists {
+  readonly nodeId: string;
+  readonly partitions: ReadonlyArray<PartitionActiveLists>;
+}
+
+/** Where GetActiveLists is answered from (LiveNodeStatus); NOT_FOUND for a correlator the node does not run. */
+export type ActiveListsSource = (correlatorId: string) => Effect.Effect<NodeActiveLists, CorrelatorNotFound>;
+
 export interface Options {
   readonly status: NodeStatus;
+  /** Answers GetActiveLists; without it the call is UNIMPLEMENTED. */
+  readonly activeLists?: ActiveListsSource;
   /** Loopback only until the control plane has TLS. Default 127.0.0.1. */
   readonly host?: string;
   /** 0 lets the OS pick a free port; read it from the result. */
@@ -68,7 +87,7 @@ export const make = (options: Options): Effect.Effect<ControlServer, ControlServ
     const { port } = yield* Effect.acquireRelease(
       Effect.async<{ readonly server: grpc.Server; readonly port: number }, ControlServerError>((resume) => {
         const server = new grpc.Server();
-        server.addService(Proto.ControlService, implementation(options.status, run));
+        server.addService(Proto.ControlService, implementation(options.status, run, options.activeLists));
         // grpc-js >= 1.10 starts serving as soon as the bind succeeds.
         server.bindAsync(requested, grpc.ServerCredentials.createInsecure(), (error, port) => {
           if (error !== null) {
@@ -87,7 +106,7 @@ export const make = (options: Options): Effect.Effect<ControlServer, ControlServ
 // Forks an effect into the server's FiberSet.
 type Run = <A, E>(effect: Effect.Effect<A, E>) => Fiber.RuntimeFiber<A, E>;
 
-const implementation = (status: NodeStatus, run: Run): Proto.ControlServer => ({
+const implementation = (status: NodeStatus, run: Run, activeLists: ActiveListsSource | undefined): Proto.ControlServer => ({
   getNodeInfo: (call, callback) => answer(call, callback, "GetNodeInfo", Effect.map(status.nodeInfo, toProtoNodeInfo), run),
   listPartitions: (call, callback) =>
     answer(
@@ -132,6 +151,18 @@ const implementation = (status: NodeStatus, run: Run): Proto.ControlServer => ({
       Effect.map(status.reloadCorrelator(call.request.correlatorId), (result) => ({ revision: result.revision, created: result.created })),
       run,
     ),
+  getActiveLists: (call, callback) => {
+    if (activeLists === undefined) return callback({ code: grpc.status.UNIMPLEMENTED, details: "this node does not report active lists" }, null);
+    answer(call, callback, "GetActiveLists", Effect.map(activeLists(call.request.correlatorId), toProtoActiveLists), run);
+  },
+});
+
+// The proto promises partitions sorted by partition number.
+const toProtoActiveLists = (answer: NodeActiveLists): Proto.GetActiveListsResponse => ({
+  nodeId: answer.nodeId,
+  partitions: [...answer.partitions]
+    .sort((a, b) => a.partition - b.partition)
+    .map((partition) => ({ ...partition, lists: partition.lists.map((list) => ({ ...list })) })),
 });
 
 /** What a NodeStatus may fail with: domain outcomes a client is told, or unreadable cluster state. */

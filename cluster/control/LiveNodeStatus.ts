@@ -18,6 +18,7 @@ import { PartitionLeases } from "../ownership/PartitionLeases.ts";
 import type { PartitionActor } from "../PartitionActor.ts";
 import type { HeldPartition, SupervisedCorrelator, Supervisor } from "../PartitionSupervisor.ts";
 import { Topics } from "../Topics.ts";
+import type { ActiveListsSource } from "./ControlServer.ts";
 import { CounterRates } from "./CounterRates.ts";
 import {
   ClusterStateError,
@@ -58,6 +59,8 @@ export interface StartedRoles {
 
 export interface LiveNodeStatus {
   readonly status: NodeStatus;
+  /** Answers GetActiveLists from the engines of the partitions this node holds. */
+  readonly activeLists: ActiveListsSource;
   /** Every role runs: the status reads from them from now on and the node serves. */
   readonly started: (roles: StartedRoles) => Effect.Effect<void>;
   /** The node's scope is closing: it no longer serves (it hands its partitions over). */
@@ -266,6 +269,21 @@ export const make = (
         };
       });
 
+    // Read off the live engines between batches (single-threaded): the counts cover appliedSequence.
+    const activeLists: ActiveListsSource = (correlatorId) =>
+      Effect.suspend(() => {
+        if (!options.correlators.some(({ spec }) => spec.id === correlatorId)) return Effect.fail(new CorrelatorNotFound({ correlatorId }));
+        const partitions = heldPartitions()
+          .filter((held) => held.correlatorId === correlatorId)
+          .map((held) => ({
+            partition: held.partition,
+            epoch: held.lease.epoch,
+            appliedSequence: held.actor.stats.lastSequence,
+            lists: held.actor.engine.activeListSizes(),
+          }));
+        return Effect.succeed({ nodeId: options.nodeId, partitions });
+      });
+
     const status: NodeStatus = {
       nodeInfo: Effect.sync(() => ({
         nodeId: options.nodeId,
@@ -301,6 +319,7 @@ export const make = (
 
     return {
       status,
+      activeLists,
       started: (started) =>
         Effect.suspend(() => {
           roles = started;

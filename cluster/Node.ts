@@ -16,6 +16,8 @@ import type { AlertStore } from "../storage/AlertStore.ts"
 import type { IncidentStore } from "../storage/IncidentStore.ts"
 import * as ActiveListBridge from "./ActiveListBridge.ts"
 import * as AlertService from "./AlertService.ts"
+import { MainTenantId } from "../model/Tenant.ts"
+import { auditServices } from "./ServiceAudit.ts"
 import { CorrelatorId } from "../model/Ids.ts"
 import * as ClusterView from "./control/ClusterView.ts"
 import * as ControlServer from "./control/ControlServer.ts"
@@ -166,6 +168,15 @@ export const run = (deployment: Deployment, options: NodeOptions) =>
     const consolePort = edgeRoles.has("gateway") ? yield* listen(yield* Effect.promise(() => buildConsoleServer(context, identity)), options.host, options.consolePort, "console") : undefined
     const scheme = identity === undefined ? "http" : "https"
 
+    yield* auditServices(
+      "service started",
+      [
+        ...(edgeRoles.has("collector") ? deployment.collectors.map((spec) => ({ id: spec.id, kind: "collector" as const, tenantId: spec.tenantId, name: spec.name })) : []),
+        ...(edgeRoles.has("store") ? [{ id: `storage@${options.nodeId}`, kind: "storage" as const, tenantId: MainTenantId, name: "event storage writer" }] : []),
+        ...(edgeRoles.has("gateway") ? [{ id: `gateway@${options.nodeId}`, kind: "gateway" as const, tenantId: MainTenantId, name: "REST API and console" }] : [])
+      ],
+      options.nodeId
+    )
     yield* live.started({
       supervisor,
       counters: () => ({

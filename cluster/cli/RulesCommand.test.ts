@@ -18,6 +18,8 @@ import * as ControlClient from "../control/ControlClient.ts"
 import { CorrelatorRegistry } from "../CorrelatorRegistry.ts"
 import * as Node from "../Node.ts"
 import * as NodeLayers from "../NodeLayers.ts"
+import { MainTenantId } from "../../model/Tenant.ts"
+import { EventStore } from "../../storage/EventStore.ts"
 import * as RulesCommand from "./RulesCommand.ts"
 import { captured } from "../../test/support/captureConsole.ts"
 
@@ -133,6 +135,11 @@ describe("corvus rules deploy", () => {
         expect(lists.code).toBe(1)
         expect(lists.stderr).toContain("would make it unpartitionable (it has active lists); its partition count is fixed")
         expect(Option.map(yield* registry.current(correlatorId), (current) => current.revision)).toEqual(Option.some(2))
+
+        // Audited in the main tenant: the node's services started, and the one deploy that stored a revision.
+        const audit = yield* (yield* EventStore).search({ tenantIds: [MainTenantId], from: 0, to: Date.now() + 60_000, filter: { field: "Type", op: "=", value: 4 }, limit: 100, order: "asc" })
+        expect(audit.filter((event) => event.Name === "service reloaded").map((event) => [event.Extra?.serviceID, event.Extra?.revision])).toEqual([["soc", "2"]])
+        expect(audit.filter((event) => event.Name === "service started").map((event) => event.Extra?.serviceKind).sort()).toEqual(["collector", "gateway", "storage"])
       }).pipe(Effect.scoped, Effect.provide(NodeLayers.embedded(":memory:")), Effect.orDie),
     Timeout
   )

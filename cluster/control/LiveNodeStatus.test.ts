@@ -4,6 +4,8 @@
 // included), rates from sampled counters, domain misses, unreadable cluster state, and deploys
 // and reloads of a correlator's rules with every refusal.
 import { describe, expect, it } from "@effect/vitest";
+import * as DuckDb from "../../storage/embedded/DuckDb.ts";
+import * as DuckDbEventStore from "../../storage/embedded/DuckDbEventStore.ts";
 import { Effect, Fiber, Layer, Option, Schema, TestClock } from "effect";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -81,7 +83,12 @@ const fakeSupervisor = (entries: ReadonlyArray<HeldPartition>): Supervisor => {
 };
 
 // The bus, the topics and the registry LiveNodeStatus reads besides membership and leases.
-const nodePorts = Layer.mergeAll(EmbeddedEventBus.layerEmbedded, Topics.layer("embedded"), CorrelatorRegistry.layerMemory());
+const nodePorts = Layer.mergeAll(
+  EmbeddedEventBus.layerEmbedded,
+  Topics.layer("embedded"),
+  CorrelatorRegistry.layerMemory(),
+  DuckDbEventStore.layerEmbedded.pipe(Layer.provide(DuckDb.layer(":memory:"))),
+);
 const memory = Layer.mergeAll(Membership.layerMemory(), PartitionLeases.layerMemory(), nodePorts);
 
 describe("LiveNodeStatus", () => {
@@ -230,6 +237,7 @@ describe("LiveNodeStatus", () => {
           PartitionLeases.layerMemory(),
           Topics.layer("embedded"),
           CorrelatorRegistry.layerMemory(),
+          DuckDbEventStore.layerEmbedded.pipe(Layer.provide(DuckDb.layer(":memory:"))),
           Layer.effect(
             EventBus,
             Effect.map(EventBus, (real) => ({ ...real, lastSequences: () => Effect.fail(new BusError({ message: "stream leader unreachable" })) })),

@@ -18,6 +18,8 @@ import { PartitionLeases } from "../ownership/PartitionLeases.ts";
 import type { PartitionActor } from "../PartitionActor.ts";
 import type { HeldPartition, SupervisedCorrelator, Supervisor } from "../PartitionSupervisor.ts";
 import { Topics } from "../Topics.ts";
+import { auditServices } from "../ServiceAudit.ts";
+import { EventStore } from "../../storage/EventStore.ts";
 import type { ActiveListsSource } from "./ControlServer.ts";
 import { CounterRates } from "./CounterRates.ts";
 import {
@@ -87,8 +89,9 @@ const slotKey = (correlatorId: string, partition: number) => `${correlatorId}/${
 /** The status of the node about to start; tell it when the roles run and when the node stops. */
 export const make = (
   options: LiveNodeStatusOptions,
-): Effect.Effect<LiveNodeStatus, never, Membership | PartitionLeases | EventBus | Topics | CorrelatorRegistry | Scope.Scope> =>
+): Effect.Effect<LiveNodeStatus, never, Membership | PartitionLeases | EventBus | EventStore | Topics | CorrelatorRegistry | Scope.Scope> =>
   Effect.gen(function* () {
+    const events = yield* EventStore;
     const membership = yield* Membership;
     const leases = yield* PartitionLeases;
     const bus = yield* EventBus;
@@ -205,6 +208,9 @@ export const make = (
           });
         }
         const revision = yield* Effect.mapError(registry.deploy(spec), registryFailure);
+        yield* auditServices("service reloaded", [{ id: spec.id, kind: "correlator", tenantId: spec.tenantId, name: spec.name }], options.nodeId, { revision: String(revision) }).pipe(
+          Effect.provideService(EventStore, events),
+        );
         return { correlatorId: spec.id, revision, created: true };
       });
 

@@ -9,6 +9,7 @@ import { AlertStore } from "../../storage/AlertStore.ts"
 import { uuidKey } from "../../storage/StoreListing.ts"
 import { Effect } from "effect"
 import { runOrFail, type ApiContext } from "../ApiContext.ts"
+import { PageParameter, PageSize } from "../ListQuery.ts"
 import { patternOf } from "../QueryPattern.ts"
 import { ApiError, ErrorBody } from "../ApiError.ts"
 import { principalOf } from "../Auth.ts"
@@ -16,12 +17,10 @@ import { assignAlert, closeAlert } from "../../storage/IncidentOperations.ts"
 import { resolveAssignee } from "../AssigneeResolution.ts"
 import { mayIn, tenantsFor, visibleTenants, type Principal } from "../Principal.ts"
 
-export const PageSize = 250
-
 const AlertQuerystring = {
   type: "object",
   properties: {
-    page: { type: "integer", minimum: 1, default: 1 },
+    page: PageParameter,
     id: { type: "array", items: { type: "string", format: "uuid" } },
     tenantID: { type: "array", items: { type: "string" } },
     name: { type: "string", maxLength: 512 },

@@ -7,6 +7,7 @@ import { AssetId, type Asset } from "../../model/Asset.ts"
 import type { TenantId } from "../../model/Ids.ts"
 import { AssetStore, fqdnKey } from "../../storage/AssetStore.ts"
 import { runOrFail, type ApiContext } from "../ApiContext.ts"
+import { PageParameter, PageSize, TenantIdsParameter } from "../ListQuery.ts"
 import { patternOf } from "../QueryPattern.ts"
 import { ApiError, ErrorBody } from "../ApiError.ts"
 import { recordAudit } from "../AuditTrail.ts"
@@ -14,14 +15,12 @@ import { principalOf } from "../Auth.ts"
 import type { Action } from "../Permissions.ts"
 import { mayIn, tenantsFor, type Principal } from "../Principal.ts"
 
-export const PageSize = 250
-
 const AssetQuerystring = {
   type: "object",
   properties: {
-    page: { type: "integer", minimum: 1, default: 1 },
+    page: PageParameter,
     id: { type: "array", items: { type: "string", format: "uuid" } },
-    tenantID: { type: "array", items: { type: "string", maxLength: 64 } },
+    tenantID: TenantIdsParameter,
     name: { type: "string", maxLength: 512 },
     fqdn: { type: "string", maxLength: 512 },
     ip: { type: "string", maxLength: 512 },

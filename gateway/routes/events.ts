@@ -6,6 +6,7 @@ import { EventFieldKinds, isEventFieldName, type EventFieldName, type Normalized
 import { fieldReader, runEventSearch } from "../../storage/query/EventSearch.ts"
 import { parseEventSql, EventSqlError, type SelectItem } from "../../storage/query/EventSql.ts"
 import { runOrFail, type ApiContext } from "../ApiContext.ts"
+import { PageParameter, TenantIdsParameter } from "../ListQuery.ts"
 import { patternOf } from "../QueryPattern.ts"
 import { ApiError, ErrorBody } from "../ApiError.ts"
 import { principalOf } from "../Auth.ts"
@@ -75,9 +76,9 @@ const presentGroup = (cells: ReadonlyArray<unknown>, select: ReadonlyArray<Selec
 const ClustersQuerystring = {
   type: "object",
   properties: {
-    page: { type: "integer", minimum: 1, default: 1 },
+    page: PageParameter,
     id: { type: "array", items: { type: "string", maxLength: 64 } },
-    tenantID: { type: "array", items: { type: "string", maxLength: 64 } },
+    tenantID: TenantIdsParameter,
     name: { type: "string", maxLength: 512 }
   },
   additionalProperties: false

@@ -10,13 +10,13 @@ import type { UserId } from "../../model/User.ts"
 import { IncidentStore } from "../../storage/IncidentStore.ts"
 import { uuidKey } from "../../storage/StoreListing.ts"
 import { runOrFail, type ApiContext } from "../ApiContext.ts"
+import { PageParameter, PageSize } from "../ListQuery.ts"
 import { patternOf } from "../QueryPattern.ts"
 import { ApiError, ErrorBody } from "../ApiError.ts"
 import { principalOf } from "../Auth.ts"
 import { createIncident, linkAlerts, mergeIncidents, unlinkAlerts, updateIncident, type IncidentChanges } from "../../storage/IncidentOperations.ts"
 import { resolveAssignee } from "../AssigneeResolution.ts"
 import { mayIn, tenantsFor, type Principal } from "../Principal.ts"
-import { PageSize } from "./alerts.ts"
 
 const Priorities = ["low", "medium", "high", "critical"] as const
 const Statuses = ["open", "assigned", "closed"] as const
@@ -24,7 +24,7 @@ const Statuses = ["open", "assigned", "closed"] as const
 const IncidentQuerystring = {
   type: "object",
   properties: {
-    page: { type: "integer", minimum: 1, default: 1 },
+    page: PageParameter,
     id: { type: "array", items: { type: "string", format: "uuid" } },
     tenantID: { type: "array", items: { type: "string" } },
     name: { type: "string", maxLength: 512 },

@@ -11,6 +11,7 @@ import type { UserId } from "../../model/User.ts"
 import { ResourceFileStore } from "../../storage/ResourceFileStore.ts"
 import { ResourceStore } from "../../storage/ResourceStore.ts"
 import { runOrFail, type ApiContext } from "../ApiContext.ts"
+import { PageParameter, PageSize, TenantIdsParameter } from "../ListQuery.ts"
 import { patternOf } from "../QueryPattern.ts"
 import { ApiError, ErrorBody } from "../ApiError.ts"
 import { recordAudit } from "../AuditTrail.ts"
@@ -18,7 +19,6 @@ import { principalOf } from "../Auth.ts"
 import { mayIn, tenantsFor, type Principal } from "../Principal.ts"
 import { ArchiveUnreadable, openArchive, sealArchive, type ArchiveContents } from "../ResourceArchive.ts"
 
-export const PageSize = 250
 /** How long an exported or uploaded file is kept for download or import. */
 export const ResourceFileLifetimeMillis = 24 * 60 * 60 * 1000
 
@@ -27,9 +27,9 @@ const Kinds = ["correlationRule", "correlator", "collector", "normalizer", "acti
 const ResourceQuerystring = {
   type: "object",
   properties: {
-    page: { type: "integer", minimum: 1, default: 1 },
+    page: PageParameter,
     id: { type: "array", items: { type: "string", format: "uuid" } },
-    tenantID: { type: "array", items: { type: "string", maxLength: 64 } },
+    tenantID: TenantIdsParameter,
     kind: { type: "array", items: { type: "string", enum: Kinds } },
     name: { type: "string", maxLength: 512 },
     userID: { type: "string", format: "uuid" }

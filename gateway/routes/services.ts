@@ -5,19 +5,18 @@ import type { FastifyPluginAsync } from "fastify"
 import type { Service, ServiceId } from "../../model/Service.ts"
 import { ServiceStore } from "../../storage/ServiceStore.ts"
 import { runOrFail, type ApiContext } from "../ApiContext.ts"
+import { PageParameter, PageSize, TenantIdsParameter } from "../ListQuery.ts"
 import { patternOf } from "../QueryPattern.ts"
 import { ErrorBody } from "../ApiError.ts"
 import { principalOf } from "../Auth.ts"
 import { tenantsFor } from "../Principal.ts"
 
-export const PageSize = 250
-
 const ServiceQuerystring = {
   type: "object",
   properties: {
-    page: { type: "integer", minimum: 1, default: 1 },
+    page: PageParameter,
     id: { type: "array", items: { type: "string", maxLength: 64 } },
-    tenantID: { type: "array", items: { type: "string", maxLength: 64 } },
+    tenantID: TenantIdsParameter,
     name: { type: "string", maxLength: 512 },
     fqdn: { type: "string", maxLength: 512 },
     kind: { type: "array", items: { type: "string", enum: ["collector", "correlator", "storage", "agent"] } },

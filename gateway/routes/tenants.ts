@@ -3,17 +3,16 @@
 import type { FastifyPluginAsync } from "fastify"
 import { pageOf } from "../../storage/StoreListing.ts"
 import type { ApiContext } from "../ApiContext.ts"
+import { PageParameter, PageSize } from "../ListQuery.ts"
 import { patternOf } from "../QueryPattern.ts"
 import { ErrorBody } from "../ApiError.ts"
 import { principalOf } from "../Auth.ts"
 import { tenantsFor } from "../Principal.ts"
 
-export const PageSize = 250
-
 const TenantsQuerystring = {
   type: "object",
   properties: {
-    page: { type: "integer", minimum: 1, default: 1 },
+    page: PageParameter,
     id: { type: "array", items: { type: "string", maxLength: 64 } },
     name: { type: "string", maxLength: 512 },
     main: { type: "string" }

@@ -10,6 +10,7 @@ import { hashPassword, tokenDigest, TokenId, UserId, type Role, type TenantRole,
 import { uuidKey } from "../../storage/StoreListing.ts"
 import { LoginTaken, UserStore } from "../../storage/UserStore.ts"
 import { runOrFail, type ApiContext } from "../ApiContext.ts"
+import { PageParameter, PageSize } from "../ListQuery.ts"
 import { patternOf } from "../QueryPattern.ts"
 import { ApiError, ErrorBody } from "../ApiError.ts"
 import { recordAudit } from "../AuditTrail.ts"
@@ -17,7 +18,6 @@ import { principalOf } from "../Auth.ts"
 import { mayIn, tenantsFor, type Principal } from "../Principal.ts"
 import { newTokenSecret } from "./session.ts"
 
-export const PageSize = 250
 const DayMillis = 24 * 60 * 60_000
 
 const Roles = ["general-administrator", "tenant-administrator", "tier-2-analyst", "tier-1-analyst", "junior-analyst"] as const
@@ -52,7 +52,7 @@ const TokenParams = {
 const UsersQuerystring = {
   type: "object",
   properties: {
-    page: { type: "integer", minimum: 1, default: 1 },
+    page: PageParameter,
     id: { type: "array", items: UuidField },
     tenantID: { type: "array", items: { type: "string" } },
     name: { type: "string", maxLength: 512 },

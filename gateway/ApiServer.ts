@@ -15,6 +15,7 @@ import { incidentsRoutes } from "./routes/incidents.ts"
 import { resourcesRoutes } from "./routes/resources.ts"
 import { servicesRoutes } from "./routes/services.ts"
 import { sessionRoutes } from "./routes/session.ts"
+import { storageRoutes } from "./routes/storage.ts"
 import { tenantsRoutes } from "./routes/tenants.ts"
 import { usersRoutes } from "./routes/users.ts"
 
@@ -44,6 +45,7 @@ export const registerApi = async (app: FastifyInstance, context: ApiContext): Pr
       await api.register(servicesRoutes(context))
       await api.register(resourcesRoutes(context))
       await api.register(activeListsRoutes(context))
+      await api.register(storageRoutes(context))
     },
     { prefix: "/api/v1" }
   )

@@ -21,6 +21,7 @@ export type Action =
   | "users.manage"
   | "tenants.read"
   | "cluster.read"
+  | "storage.manage"
 
 const Everyone: ReadonlyArray<Role> = ["general-administrator", "tenant-administrator", "tier-2-analyst", "tier-1-analyst", "junior-analyst"]
 const Analysts: ReadonlyArray<Role> = ["general-administrator", "tenant-administrator", "tier-2-analyst", "tier-1-analyst"]
@@ -49,7 +50,8 @@ export const Permissions: { readonly [A in Action]: ReadonlyArray<Role> } = {
   "users.read": Administrators,
   "users.manage": Administrators,
   "tenants.read": Everyone,
-  "cluster.read": ["general-administrator"]
+  "cluster.read": ["general-administrator"],
+  "storage.manage": Administrators
 }
 
 /** Whether `role` may perform `action` in the tenant it is held in. */

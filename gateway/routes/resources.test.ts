@@ -1,6 +1,7 @@
 // Resources through the real routes on the embedded stores: search (shared tenant readable by
 // all), export to a password-encrypted file, download, upload, table of contents, import with
-// per-resource actions and 409 conflicts, the audit events, and tenant isolation on every path.
+// per-resource actions and 409 conflicts, deletion, the audit events, and tenant isolation on
+// every path.
 import { Effect, Option } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { TenantId } from "../../model/Ids.ts"
@@ -48,7 +49,7 @@ const resource = (id: ResourceId, tenantID: TenantId, kind: ResourceKind, name: 
 })
 
 type Reply = { status: number; body: unknown; raw: Buffer; type: string | undefined }
-const call = async (token: string, method: "GET" | "POST", url: string, payload?: unknown, contentType?: string): Promise<Reply> => {
+const call = async (token: string, method: "GET" | "POST" | "DELETE", url: string, payload?: unknown, contentType?: string): Promise<Reply> => {
   const response = await app.inject({
     method,
     url: `/api/v1${url}`,
@@ -263,5 +264,84 @@ describe("resource audit", () => {
     expect(updated.map((event) => [event.SourceUserName, event.Message])).toEqual([["alpha-t2", "correlationRule resource Brute force replaced by import"]])
     expect(added.map((event) => [event.SourceUserName, event.Message])).toEqual([["beta-admin", "correlationRule resource Brute force added by import"]])
     for (const event of [...updated, ...added]) expect(event.TenantID).toBe("main")
+  })
+})
+
+describe("DELETE /api/v1/resources/{id}", () => {
+  const Doomed = ResourceId.make("e0000000-0000-4000-8000-000000000001")
+  const SharedDoomed = ResourceId.make("e0000000-0000-4000-8000-000000000002")
+  const Twin = ResourceId.make("e0000000-0000-4000-8000-000000000003")
+  const NotFound = { status: 404, body: { message: "resource not found", details: "" } }
+  const remove = async (token: string, url: string) => {
+    const result = await call(token, "DELETE", url)
+    return { status: result.status, body: result.body }
+  }
+
+  beforeAll(async () => {
+    const resources = [
+      resource(Doomed, Alpha, "filter", "Alpha noise filter", Author, {}),
+      resource(SharedDoomed, Shared, "dictionary", "Shared old dictionary", Author, {}),
+      // The same id in two tenants alpha-t2 sees.
+      resource(Twin, Alpha, "filter", "Alpha twin", Author, {}),
+      resource(Twin, Shared, "filter", "Shared twin", Author, {})
+    ]
+    await runtime.runPromise(Effect.flatMap(ResourceStore, (store) => Effect.forEach(resources, (item) => store.save(item), { discard: true })))
+  })
+
+  it("another tenant's resource id, or naming another tenant, answers exactly as an unknown one (404) and the resource stays", async () => {
+    const foreign = await remove("alpha-t2", `/resources/${BetaRule}`)
+    expect(foreign).toEqual(NotFound)
+    expect(await remove("alpha-t2", `/resources/${Unknown}`)).toEqual(foreign)
+    expect(await remove("alpha-t2", `/resources/${BetaRule}?tenantID=beta`)).toEqual(foreign)
+    expect(await remove("alpha-t2", `/resources/${BetaRule}?tenantID=nowhere`)).toEqual(foreign)
+    expect(await remove("alpha-t2", `/resources/${Doomed}?tenantID=beta`)).toEqual(foreign)
+    expect(Option.isSome(await stored(Beta, BetaRule))).toBe(true)
+    expect((await remove("alpha-t2", "/resources/not-a-uuid")).status).toBe(400)
+  })
+
+  it("a visible resource without resources.manage in its tenant is 403: a junior analyst in its own tenant, a tenant's analyst in the shared tenant", async () => {
+    expect(await remove("alpha-junior", `/resources/${Doomed}`)).toEqual({
+      status: 403,
+      body: { message: "access denied", details: "your role in tenant alpha does not allow deleting resources" }
+    })
+    expect(await remove("alpha-t2", `/resources/${SharedDoomed}`)).toEqual({
+      status: 403,
+      body: { message: "access denied", details: "your role in tenant shared does not allow deleting resources" }
+    })
+    expect(Option.isSome(await stored(Alpha, Doomed))).toBe(true)
+    expect(Option.isSome(await stored(Shared, SharedDoomed))).toBe(true)
+  })
+
+  it("deletes with 204 where the caller may manage resources, shared ones by the general administrator; a second delete is 404", async () => {
+    expect(await remove("alpha-t2", `/resources/${Doomed}`)).toEqual({ status: 204, body: undefined })
+    expect(Option.isNone(await stored(Alpha, Doomed))).toBe(true)
+    expect(await remove("alpha-t2", `/resources/${Doomed}`)).toEqual(NotFound)
+    expect(await remove("admin-token", `/resources/${SharedDoomed}`)).toEqual({ status: 204, body: undefined })
+    expect(Option.isNone(await stored(Shared, SharedDoomed))).toBe(true)
+  })
+
+  it("an id held by two tenants the caller sees is 409 naming them until tenantID says which", async () => {
+    expect(await remove("alpha-t2", `/resources/${Twin}`)).toEqual({
+      status: 409,
+      body: { message: "the id names resources of several tenants", details: "name one of them with tenantID: alpha,shared" }
+    })
+    expect(await remove("alpha-t2", `/resources/${Twin}?tenantID=alpha`)).toEqual({ status: 204, body: undefined })
+    expect(Option.isNone(await stored(Alpha, Twin))).toBe(true)
+    expect(Option.isSome(await stored(Shared, Twin))).toBe(true)
+  })
+
+  it("resource deleted is a type 4 event of the main tenant found by the general administrator, invisible to tenant users", async () => {
+    const period = { from: new Date(Date.now() - 3_600_000).toISOString(), to: new Date(Date.now() + 3_600_000).toISOString() }
+    const search = (token: string) => call(token, "POST", "/events", { period, sql: "SELECT * FROM events WHERE Type = 4" })
+    const admin = await search("admin-token")
+    expect(admin.status).toBe(200)
+    const deleted = (admin.body as Array<Record<string, unknown>>).filter((event) => event.Name === "resource deleted")
+    const facts = deleted.map((event) => [event.SourceUserName, event.TenantID, event.DestinationNtDomain, (event.Extra as Record<string, string>).resourceID, event.Message])
+    expect(facts.sort()).toEqual([
+      ["admin", "main", "shared", SharedDoomed, "dictionary resource Shared old dictionary deleted"],
+      ["alpha-t2", "main", "alpha", Doomed, "filter resource Alpha noise filter deleted"],
+      ["alpha-t2", "main", "alpha", Twin, "filter resource Alpha twin deleted"]
+    ])
+    for (const token of ["alpha-t2", "beta-admin"]) expect(await search(token)).toMatchObject({ status: 200, body: [] })
   })
 })

@@ -1,6 +1,7 @@
 // Resources (SPEC §7): GET /api/v1/resources, and moving resources between tenants the only way
 // SPEC §1 allows: export to a password-encrypted file, download, upload, table of contents, and
-// import with an action per resource (0 skip, 1 import, 2 replace; 409 on conflicts).
+// import with an action per resource (0 skip, 1 import, 2 replace; 409 on conflicts); and
+// DELETE /api/v1/resources/{id}, audited.
 import { Clock, Effect, Option } from "effect"
 import type { FastifyPluginAsync } from "fastify"
 import { randomUUID } from "node:crypto"
@@ -150,6 +151,23 @@ const FileIdAnswer = { type: "object", properties: { fileID: { type: "string" } 
 const UploadAnswer = { type: "object", properties: { id: { type: "string" } }, required: ["id"] } as const
 const NoBody = { type: "null" } as const
 
+const ResourceIdParams = {
+  type: "object",
+  properties: { id: { type: "string", format: "uuid" } },
+  required: ["id"],
+  additionalProperties: false
+} as const
+
+const DeleteQuerystring = {
+  type: "object",
+  properties: {
+    /** The tenant whose resource is meant, when the same id names resources of several tenants the caller sees. */
+    tenantID: { type: "string", minLength: 1, maxLength: 64 }
+  },
+  additionalProperties: false
+} as const
+
+const ResourceNotFound = () => new ApiError(404, "resource not found", "")
 const FileNotFound = () => new ApiError(404, "resource file not found", "")
 const TenantNotFound = () => new ApiError(404, "tenant not found", "")
 
@@ -183,6 +201,13 @@ const mustTransferSomewhere = (principal: Principal): Array<TenantId> => {
   const tenants = tenantsFor(principal, "resources.transfer")
   if (tenants.length === 0) throw new ApiError(403, "access denied", "your roles do not allow moving resources")
   return tenants
+}
+
+/** Tenants whose resources the caller sees, their own before the shared one; narrowed to `requested` when given. */
+const visibleResourceTenants = (principal: Principal, requested: string | undefined): Array<TenantId> => {
+  const held = [...principal.roles.keys()].filter((tenantId) => tenantId !== SharedTenantId)
+  const all = [...held, SharedTenantId]
+  return requested === undefined ? all : all.filter((tenantId) => tenantId === requested)
 }
 
 const rfc3339 = (millis: number) => new Date(millis).toISOString()
@@ -407,6 +432,53 @@ export const resourcesRoutes = (context: ApiContext): FastifyPluginAsync => asyn
       )
       if (outcome.conflicts.length > 0) throw new ApiError(409, "resources already exist in the tenant", outcome.conflicts.join(","))
       return reply.status(204).send()
+    }
+  )
+
+  app.delete<{ Params: { id: string }; Querystring: { tenantID?: string } }>(
+    "/resources/:id",
+    { schema: { params: ResourceIdParams, querystring: DeleteQuerystring, response: { 204: NoBody, "4xx": ErrorBody, "5xx": ErrorBody } } },
+    async (request, reply) => {
+      const principal = principalOf(request)
+      const id = request.params.id.toLowerCase() as ResourceId
+      const tenantIds = visibleResourceTenants(principal, request.query.tenantID)
+      const outcome = await runOrFail(
+        context,
+        Effect.gen(function* () {
+          const store = yield* ResourceStore
+          // Only tenants the caller sees are looked into: another tenant's resource is never found, so never deleted.
+          const found: Array<Resource> = []
+          for (const tenantId of tenantIds) {
+            const resource = yield* store.get([tenantId], id)
+            if (Option.isSome(resource)) found.push(resource.value)
+          }
+          if (found.length === 0) return { _tag: "missing" as const }
+          if (found.length > 1) return { _tag: "ambiguous" as const, tenants: found.map((resource) => resource.tenantID) }
+          const resource = found[0]!
+          if (!mayIn(principal, "resources.manage", resource.tenantID)) return { _tag: "denied" as const, tenantId: resource.tenantID }
+          const deleted = yield* store.delete(resource.tenantID, resource.id)
+          // Gone between the lookup and the delete: someone else deleted it, and audited that.
+          if (!deleted) return { _tag: "missing" as const }
+          yield* recordAudit({
+            action: "resource deleted",
+            message: `${resource.kind} resource ${resource.name} deleted`,
+            actor: principal.login,
+            subjectTenantId: resource.tenantID,
+            details: { resourceID: resource.id, kind: resource.kind, name: resource.name }
+          })
+          return { _tag: "deleted" as const }
+        })
+      )
+      switch (outcome._tag) {
+        case "missing":
+          throw ResourceNotFound()
+        case "ambiguous":
+          throw new ApiError(409, "the id names resources of several tenants", `name one of them with tenantID: ${outcome.tenants.join(",")}`)
+        case "denied":
+          throw new ApiError(403, "access denied", `your role in tenant ${outcome.tenantId} does not allow deleting resources`)
+        case "deleted":
+          return reply.status(204).send()
+      }
     }
   )
 }

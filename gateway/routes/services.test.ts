@@ -1,6 +1,7 @@
-// GET /api/v1/services through the real route on the embedded stores: KUMA's paging and filters,
-// and a user of one tenant never sees another tenant's service, whatever id or tenant they name.
-import { Effect } from "effect"
+// /api/v1/services through the real routes on the embedded stores: KUMA's paging and filters,
+// creating and deleting service records (audited), and a user of one tenant never sees or
+// touches another tenant's service, whatever id or tenant they name.
+import { Effect, Option } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { TenantId } from "../../model/Ids.ts"
 import { ServiceId, type Service } from "../../model/Service.ts"
@@ -40,6 +41,23 @@ const get = async (token: string, query: string) => {
   const response = await app.inject({ method: "GET", url: `/api/v1/services${query}`, headers: { authorization: `Bearer ${token}` } })
   return { status: response.statusCode, body: response.json() as unknown }
 }
+const send = async (token: string, method: "POST" | "DELETE", url: string, payload?: Record<string, unknown>) => {
+  const response = await app.inject({ method, url: `/api/v1${url}`, headers: { authorization: `Bearer ${token}` }, ...(payload !== undefined ? { payload } : {}) })
+  return { status: response.statusCode, body: response.body === "" ? undefined : (response.json() as unknown) }
+}
+const stored = (tenantId: TenantId, id: string) => runtime.runPromise(Effect.flatMap(ServiceStore, (store) => store.get(tenantId, ServiceId.make(id))))
+
+/** The audit events (type 4) as a caller finds them with POST /events. */
+const auditEvents = async (token: string) => {
+  const now = Date.now()
+  const result = await send(token, "POST", "/events", {
+    period: { from: new Date(now - 3_600_000).toISOString(), to: new Date(now + 3_600_000).toISOString() },
+    sql: "SELECT * FROM events WHERE Type = 4"
+  })
+  expect(result.status).toBe(200)
+  return result.body as Array<Record<string, unknown>>
+}
+
 const ids = (body: unknown) => (body as Array<{ id: string }>).map((item) => item.id)
 
 beforeAll(async () => {
@@ -47,6 +65,7 @@ beforeAll(async () => {
   await runtime.runPromise(
     provisionUsers([
       { login: "alpha-junior", token: "alpha-junior", roles: [["alpha", "junior-analyst"]] },
+      { login: "alpha-t2", token: "alpha-t2", roles: [["alpha", "tier-2-analyst"]] },
       { login: "beta-admin", token: "beta-admin", roles: [["beta", "tenant-administrator"]] }
     ])
   )
@@ -114,5 +133,65 @@ describe("GET /api/v1/services", () => {
     const result = await get("alpha-junior", "?name=(")
     expect(result.status).toBe(400)
     expect(result.body).toMatchObject({ message: "invalid name pattern" })
+  })
+})
+
+describe("POST /api/v1/services and DELETE /api/v1/services/{id}", () => {
+  let createdId = ""
+
+  it("creates an unpaired, grey service record in the caller's tenant with an id of its own making and answers 201 with it", async () => {
+    const result = await send("alpha-t2", "POST", "/services", { tenantID: "alpha", name: "Alpha Netflow", kind: "collector", fqdn: "netflow.alpha.example", config: { port: 2055 } })
+    expect(result.status).toBe(201)
+    const body = result.body as Record<string, unknown>
+    expect(body).toMatchObject({ tenantID: "alpha", tenantName: "Alpha", name: "Alpha Netflow", kind: "collector", fqdn: "netflow.alpha.example", paired: false, status: "grey" })
+    expect(body.createdAt).toBe(body.updatedAt)
+    expect(body).not.toHaveProperty("config")
+    createdId = body.id as string
+    expect(createdId).toMatch(/^[0-9a-f-]{36}$/)
+    expect(Option.getOrThrow(await stored(Alpha, createdId)).config).toEqual({ port: 2055 })
+    expect(ids((await get("alpha-junior", "?name=netflow")).body)).toEqual([createdId])
+  })
+
+  it("creating needs services.manage in the tenant (403), another tenant answers as an unknown one (the same 404), and a bad kind or an extra field is 400", async () => {
+    const record = { name: "probe", kind: "agent" }
+    expect(await send("alpha-junior", "POST", "/services", { tenantID: "alpha", ...record })).toEqual({
+      status: 403,
+      body: { message: "access denied", details: "your role in tenant alpha does not allow managing services" }
+    })
+    const foreign = await send("alpha-t2", "POST", "/services", { tenantID: "beta", ...record })
+    expect(foreign).toEqual({ status: 404, body: { message: "tenant not found", details: "" } })
+    expect(await send("alpha-t2", "POST", "/services", { tenantID: "nowhere", ...record })).toEqual(foreign)
+    expect((await send("alpha-t2", "POST", "/services", { tenantID: "alpha", name: "probe", kind: "router" })).status).toBe(400)
+    expect((await send("alpha-t2", "POST", "/services", { tenantID: "alpha", ...record, id: "b-collector" })).status).toBe(400)
+    expect(ids((await get("admin-token", "?name=^probe$")).body)).toEqual([])
+  })
+
+  it("another tenant's service id answers exactly as an unknown id (404) and stays; a role without services.manage is 403", async () => {
+    const foreign = await send("alpha-t2", "DELETE", "/services/b-collector")
+    expect(foreign).toEqual({ status: 404, body: { message: "service not found", details: "" } })
+    expect(await send("alpha-t2", "DELETE", "/services/no-such-service")).toEqual(foreign)
+    expect(Option.isSome(await stored(Beta, "b-collector"))).toBe(true)
+    expect(await send("alpha-junior", "DELETE", "/services/a-collector")).toEqual({
+      status: 403,
+      body: { message: "access denied", details: "your role in tenant alpha does not allow managing services" }
+    })
+    expect(Option.isSome(await stored(Alpha, "a-collector"))).toBe(true)
+    expect((await send("alpha-t2", "DELETE", "/services/bad%20id")).status).toBe(400)
+  })
+
+  it("deletes the caller's service with 204; deleting it again is 404", async () => {
+    expect(await send("alpha-t2", "DELETE", `/services/${createdId}`)).toEqual({ status: 204, body: undefined })
+    expect(Option.isNone(await stored(Alpha, createdId))).toBe(true)
+    expect((await send("alpha-t2", "DELETE", `/services/${createdId}`)).status).toBe(404)
+  })
+
+  it("service created and service deleted are type 4 events of the main tenant found by the general administrator, invisible to tenant users", async () => {
+    const audit = (await auditEvents("admin-token")).filter((event) => event.Name === "service created" || event.Name === "service deleted")
+    const facts = audit.map((event) => [event.Name, event.SourceUserName, event.TenantID, event.DestinationNtDomain, (event.Extra as Record<string, string>).serviceID])
+    expect(facts.sort()).toEqual([
+      ["service created", "alpha-t2", "main", "alpha", createdId],
+      ["service deleted", "alpha-t2", "main", "alpha", createdId]
+    ])
+    for (const token of ["alpha-t2", "beta-admin"]) expect(await auditEvents(token)).toEqual([])
   })
 })

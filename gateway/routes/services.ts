@@ -1,15 +1,21 @@
 // GET /api/v1/services (SPEC §7): the collectors, correlators, storages and agents of the
-// caller's tenants, with KUMA's filters, 250 per page.
-import { Effect } from "effect"
+// caller's tenants, with KUMA's filters, 250 per page; POST to create a service record and
+// DELETE /services/{id}, both audited.
+import { Clock, Effect, Option } from "effect"
 import type { FastifyPluginAsync } from "fastify"
-import type { Service, ServiceId } from "../../model/Service.ts"
+import { randomUUID } from "node:crypto"
+import type { TenantId } from "../../model/Ids.ts"
+import { ServiceId, type Service } from "../../model/Service.ts"
 import { ServiceStore } from "../../storage/ServiceStore.ts"
 import { runOrFail, type ApiContext } from "../ApiContext.ts"
 import { PageParameter, PageSize, TenantIdsParameter } from "../ListQuery.ts"
 import { patternOf } from "../QueryPattern.ts"
-import { ErrorBody } from "../ApiError.ts"
+import { ApiError, ErrorBody } from "../ApiError.ts"
+import { recordAudit } from "../AuditTrail.ts"
 import { principalOf } from "../Auth.ts"
-import { tenantsFor } from "../Principal.ts"
+import { mayIn, tenantsFor, type Principal } from "../Principal.ts"
+
+const Kinds = ["collector", "correlator", "storage", "agent"] as const satisfies ReadonlyArray<Service["kind"]>
 
 const ServiceQuerystring = {
   type: "object",
@@ -19,7 +25,7 @@ const ServiceQuerystring = {
     tenantID: TenantIdsParameter,
     name: { type: "string", maxLength: 512 },
     fqdn: { type: "string", maxLength: 512 },
-    kind: { type: "array", items: { type: "string", enum: ["collector", "correlator", "storage", "agent"] } },
+    kind: { type: "array", items: { type: "string", enum: Kinds } },
     paired: { type: "string" }
   },
   additionalProperties: false
@@ -52,11 +58,65 @@ const ServiceBody = {
   required: ["id", "tenantID", "tenantName", "name", "kind", "paired", "status", "createdAt", "updatedAt"]
 } as const
 
+const CreateBody = {
+  type: "object",
+  properties: {
+    tenantID: { type: "string", minLength: 1, maxLength: 64 },
+    name: { type: "string", minLength: 1, maxLength: 512 },
+    kind: { type: "string", enum: Kinds },
+    fqdn: { type: "string", minLength: 1, maxLength: 255 },
+    /** The service's configuration, any JSON object; kept, never listed. */
+    config: { type: "object" }
+  },
+  required: ["tenantID", "name", "kind"],
+  additionalProperties: false
+} as const
+
+interface CreateBody {
+  tenantID: string
+  name: string
+  kind: Service["kind"]
+  fqdn?: string
+  config?: Record<string, unknown>
+}
+
+const ServiceIdParams = {
+  type: "object",
+  properties: { id: { type: "string", pattern: "^[A-Za-z0-9_-]{1,64}$" } },
+  required: ["id"],
+  additionalProperties: false
+} as const
+
+const NoBody = { type: "null" } as const
+
+const ServiceNotFound = () => new ApiError(404, "service not found", "")
+
+/**
+ * The tenant a service is created in: a tenant where the caller holds no role answers as an
+ * unknown one; a role there without the permission is 403.
+ */
+const writeTenant = (principal: Principal, tenantId: string): TenantId => {
+  if (!principal.roles.has(tenantId as TenantId)) throw new ApiError(404, "tenant not found", "")
+  if (!mayIn(principal, "services.manage", tenantId)) throw new ApiError(403, "access denied", `your role in tenant ${tenantId} does not allow managing services`)
+  return tenantId as TenantId
+}
 
 const rfc3339 = (millis: number) => new Date(millis).toISOString()
 
 export const servicesRoutes = (context: ApiContext): FastifyPluginAsync => async (app) => {
   const tenantNames = new Map(context.tenants.map((tenant) => [tenant.id as string, tenant.name]))
+  const answerOf = (service: Service) => ({
+    id: service.id,
+    tenantID: service.tenantID,
+    tenantName: tenantNames.get(service.tenantID) ?? service.tenantID,
+    name: service.name,
+    kind: service.kind,
+    ...(service.fqdn !== undefined ? { fqdn: service.fqdn } : {}),
+    paired: service.paired,
+    status: service.status,
+    createdAt: rfc3339(service.createdAt),
+    updatedAt: rfc3339(service.updatedAt)
+  })
 
   app.get<{ Querystring: ServiceQuerystring }>(
     "/services",
@@ -83,18 +143,90 @@ export const servicesRoutes = (context: ApiContext): FastifyPluginAsync => async
           })
         )
       )
-      return services.map((service) => ({
-        id: service.id,
-        tenantID: service.tenantID,
-        tenantName: tenantNames.get(service.tenantID) ?? service.tenantID,
-        name: service.name,
-        kind: service.kind,
-        ...(service.fqdn !== undefined ? { fqdn: service.fqdn } : {}),
-        paired: service.paired,
-        status: service.status,
-        createdAt: rfc3339(service.createdAt),
-        updatedAt: rfc3339(service.updatedAt)
-      }))
+      return services.map(answerOf)
+    }
+  )
+
+  app.post<{ Body: CreateBody }>(
+    "/services",
+    { schema: { body: CreateBody, response: { 201: ServiceBody, "4xx": ErrorBody, "5xx": ErrorBody } } },
+    async (request, reply) => {
+      const principal = principalOf(request)
+      const body = request.body
+      const tenantId = writeTenant(principal, body.tenantID)
+      const service = await runOrFail(
+        context,
+        Effect.gen(function* () {
+          const store = yield* ServiceStore
+          const now = yield* Clock.currentTimeMillis
+          // The id is always made here: an id named by the caller could be another tenant's.
+          const created: Service = {
+            id: ServiceId.make(randomUUID()),
+            tenantID: tenantId,
+            name: body.name,
+            kind: body.kind,
+            ...(body.fqdn !== undefined ? { fqdn: body.fqdn } : {}),
+            paired: false,
+            status: "grey",
+            createdAt: now,
+            updatedAt: now,
+            config: body.config ?? {}
+          }
+          yield* store.save(created)
+          yield* recordAudit({
+            action: "service created",
+            message: `${created.kind} service ${created.name} created`,
+            actor: principal.login,
+            subjectTenantId: tenantId,
+            details: { serviceID: created.id, kind: created.kind, name: created.name }
+          })
+          return created
+        })
+      )
+      return reply.status(201).send(answerOf(service))
+    }
+  )
+
+  app.delete<{ Params: { id: string } }>(
+    "/services/:id",
+    { schema: { params: ServiceIdParams, response: { 204: NoBody, "4xx": ErrorBody, "5xx": ErrorBody } } },
+    async (request, reply) => {
+      const principal = principalOf(request)
+      const id = request.params.id as ServiceId
+      const outcome = await runOrFail(
+        context,
+        Effect.gen(function* () {
+          const store = yield* ServiceStore
+          // Only the caller's tenants are looked into: another tenant's service is never found, so never deleted.
+          const found: Array<Service> = []
+          for (const tenantId of principal.roles.keys()) {
+            const service = yield* store.get(tenantId, id)
+            if (Option.isSome(service)) found.push(service.value)
+          }
+          // Ids made by POST are fresh UUIDs; a seeded id held by several of the caller's tenants goes where the caller may delete.
+          const service = found.find((candidate) => mayIn(principal, "services.manage", candidate.tenantID)) ?? found[0]
+          if (service === undefined) return { _tag: "missing" as const }
+          if (!mayIn(principal, "services.manage", service.tenantID)) return { _tag: "denied" as const, tenantId: service.tenantID }
+          // Gone between the lookup and the delete: someone else deleted it, and audited that.
+          if (!(yield* store.delete(service.tenantID, service.id))) return { _tag: "missing" as const }
+          yield* recordAudit({
+            action: "service deleted",
+            message: `${service.kind} service ${service.name} deleted`,
+            actor: principal.login,
+            subjectTenantId: service.tenantID,
+            details: { serviceID: service.id, kind: service.kind, name: service.name }
+          })
+          return { _tag: "deleted" as const }
+        })
+      )
+      switch (outcome._tag) {
+        case "missing":
+          throw ServiceNotFound()
+        case "denied":
+          throw new ApiError(403, "access denied", `your role in tenant ${outcome.tenantId} does not allow managing services`)
+        case "deleted":
+          return reply.status(204).send()
+      }
     }
   )
 }

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { Alert } from "../../model/Alert.ts"
 import { openAlert, withAffected } from "../../model/AlertLifecycle.ts"
 import type { NormalizedEvent } from "../../model/Event.ts"
+import { MatchAll } from "../../model/Filter.ts"
 import { CorrelatorId, TenantId } from "../../model/Ids.ts"
 import type { IncidentId } from "../../model/IncidentId.ts"
 import { ResourceFileId, ResourceId, type Resource } from "../../model/Resource.ts"
@@ -181,7 +182,10 @@ const snapshotOfB = () =>
       const resources = yield* ResourceStore
       const files = yield* ResourceFileStore
       const users = yield* UserStore
+      const events = yield* EventStore
       return {
+        // Every stored event of B, whatever its age: a partition deleted for A must not take any of them.
+        events: (yield* events.search({ tenantIds: [TenantB], from: 0, to: Date.now() + 86_400_000, filter: MatchAll, order: "asc", limit: 10_000 })).map((event) => event.ID).sort(),
         alerts: [yield* alerts.get(TenantB, seeded.bravoAlerts.linked.id), yield* alerts.get(TenantB, seeded.bravoAlerts.free.id)],
         incidents: [yield* incidents.get(TenantB, seeded.bravoIncidents.withAlert as IncidentId), yield* incidents.get(TenantB, seeded.bravoIncidents.other as IncidentId)],
         assets: yield* assets.list({ tenantIds: [TenantB], ids: [], page: 1, pageSize: 250 }),
@@ -241,7 +245,10 @@ beforeAll(async () => {
   const bravoSecond = makeEvent({ TenantID: TenantB, Type: 2, Timestamp: at, Name: "bravo rule", CorrelationRuleName: "bravo rule", SourceUserName: "bravo-user" })
   const alphaBase = makeEvent({ TenantID: TenantA, Timestamp: at, Name: "alpha base event", Message: "alpha message", SourceUserName: "alice" })
   const alphaCorrelation = makeEvent({ TenantID: TenantA, Type: 2, Timestamp: at, Name: "alpha rule", CorrelationRuleName: "alpha rule", SourceUserName: "alice" })
-  await runtime.runPromise(Effect.flatMap(EventStore, (store) => store.write([bravoBase, bravoCorrelation, bravoSecond, alphaBase, alphaCorrelation])))
+  // Old events of both tenants (outside every search period below), for the storage partition probes.
+  const bravoOld = makeEvent({ TenantID: TenantB, Timestamp: Date.now() - 3 * 86_400_000, Name: "bravo old event" })
+  const alphaOld = makeEvent({ TenantID: TenantA, Timestamp: Date.now() - 3 * 86_400_000, Name: "alpha old event" })
+  await runtime.runPromise(Effect.flatMap(EventStore, (store) => store.write([bravoBase, bravoCorrelation, bravoSecond, alphaBase, alphaCorrelation, bravoOld, alphaOld])))
 
   const bravoAlerts = { linked: await alertFrom(bravoCorrelation, "bravo-rule"), free: await alertFrom(bravoSecond, "bravo-rule") }
   const alphaAlert = await alertFrom(alphaCorrelation, "alpha-rule")
@@ -311,6 +318,7 @@ beforeAll(async () => {
     users.bravoAnalyst,
     ...bravoTokenIds,
     ...seeded.bravoEvents.map((event) => event.ID),
+    bravoOld.ID,
     bravoAlerts.linked.id,
     bravoAlerts.free.id,
     withAlert,
@@ -512,6 +520,29 @@ describe("an id of tenant B answers tenant A's users exactly as an unknown id", 
   it("services: B's service id asked as a filter answers as an unknown one", async () => {
     await expectAnsweredAsMissing(Alpha, BServiceId, freshToken("collector"), (id) => get(`/services?id=${id}&tenantID=${TenantB}`))
     await expectAnsweredAsMissing(Alpha, BServiceId, freshToken("collector"), (id) => get(`/services?id=${id}&kind=collector&paired`))
+  })
+
+  it("services: creating in tenant-b, and deleting B's service by id, answer as for missing ones and change nothing of B", async () => {
+    await expectAnsweredAsMissing(Alpha, TenantB, freshTenant, (tenantID) => post("/services", { tenantID, name: "alpha probe service", kind: "collector", fqdn: "probe.a.example" }))
+    await expectAnsweredAsMissing(Alpha, BServiceId, freshToken("collector"), (id) => ({ method: "DELETE", url: `/services/${id}` }))
+    await expectBUnchanged()
+  })
+
+  it("resources: deleting B's resource by id, or naming tenant-b, answers as for a missing one and leaves it", async () => {
+    await expectAnsweredAsMissing(Alpha, seeded.bravoResource, freshUuid, (id) => ({ method: "DELETE", url: `/resources/${id}` }))
+    await expectAnsweredAsMissing(Alpha, TenantB, freshTenant, (tenantID) => ({ method: "DELETE", url: `/resources/${seeded.bravoResource}?tenantID=${tenantID}` }))
+    await expectAnsweredAsMissing(Alpha, TenantB, freshTenant, (tenantID) => ({ method: "DELETE", url: `/resources/${seeded.alphaResource}?tenantID=${tenantID}` }))
+    await expectBUnchanged()
+  })
+
+  it("storage: deleting tenant-b's partitions answers as for an unknown tenant; A's own deletion takes none of B's events", async () => {
+    const before = new Date(Date.now() - 86_400_000).toISOString()
+    await expectAnsweredAsMissing(Alpha, TenantB, freshTenant, (tenantID) => post("/storage/partitions/delete", { tenantID, before }))
+    await expectBUnchanged()
+    const own = await callJson<{ tenantID: string; partitions: number }>(Tokens.alphaAdmin, post("/storage/partitions/delete", { tenantID: TenantA, before }))
+    expect(own).toMatchObject({ tenantID: TenantA, partitions: 1 })
+    expect(secretsIn(JSON.stringify(own), secretsOfB)).toEqual([])
+    await expectBUnchanged()
   })
 
   it("resources: export of B's resource or from tenant-b, download, table of contents and import of B's file, or into tenant-b, answer as for missing ones and change nothing", async () => {

@@ -4,6 +4,7 @@ import { Context, Data, type Effect, type Option } from "effect"
 import type { TenantId } from "../model/Ids.ts"
 import type { Resource, ResourceId, ResourceKind } from "../model/Resource.ts"
 import type { UserId } from "../model/User.ts"
+import { statelessPattern } from "./StoreListing.ts"
 
 export interface ResourceQuery {
   /** The caller's visible tenants; empty selects nothing. */
@@ -46,7 +47,7 @@ export const selectResources = (resources: Iterable<Resource>, query: ResourceQu
   const ids = new Set<string>(query.ids)
   const kinds = new Set<string>(query.kinds)
   // A global or sticky pattern keeps state between `test` calls; a copy without those flags does not.
-  const name = query.name === undefined ? undefined : new RegExp(query.name.source, query.name.flags.replace(/[gy]/g, ""))
+  const name = query.name === undefined ? undefined : statelessPattern(query.name)
   const selected = [...resources].filter(
     (resource) =>
       tenants.has(resource.tenantID) &&

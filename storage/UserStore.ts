@@ -3,6 +3,7 @@
 import { Context, Data, type Effect, type Option } from "effect"
 import type { TenantId } from "../model/Ids.ts"
 import { loginKey, type Token, type TokenId, type User, type UserId } from "../model/User.ts"
+import { statelessPattern } from "./StoreListing.ts"
 
 export interface UserQuery {
   /** Users holding a role in any of these tenants; empty selects nobody. */
@@ -46,9 +47,7 @@ export interface UserStoreShape {
 
 export class UserStore extends Context.Tag("corvus/UserStore")<UserStore, UserStoreShape>() {}
 
-// A global or sticky pattern keeps state between `test` calls; a copy without those flags does not.
-const stateless = (pattern: RegExp | undefined): RegExp | undefined =>
-  pattern === undefined ? undefined : new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, ""))
+const stateless = (pattern: RegExp | undefined): RegExp | undefined => (pattern === undefined ? undefined : statelessPattern(pattern))
 
 /** The page of `users` that `query` selects, in list order; every backend filters through this. */
 export const selectUsers = (users: Iterable<User>, query: UserQuery): Array<User> => {

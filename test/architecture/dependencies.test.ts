@@ -36,7 +36,7 @@ const rules: Record<string, { folders: ReadonlyArray<string>; packages: Readonly
     folders: ["collector", "model", "storage"],
     packages: ["effect", "node:net", "node:crypto", "node:tls", "node:dgram", "node:http", "node:https", "node:zlib", "node:fs", "node:path", "node:os", "node-forge", "@nats-io/transport-node", "re2js", "yaml"]
   },
-  gateway: { folders: ["gateway", "model", "storage", "ui"], packages: ["effect", "fastify", "@fastify/static", "@fastify/swagger", "node:crypto", "node:url"] }
+  gateway: { folders: ["gateway", "model", "storage", "ui"], packages: ["effect", "fastify", "@fastify/static", "@fastify/swagger", "node:crypto", "node:url", "re2js"] }
 }
 
 describe("module dependencies follow DESIGN.md", () => {

@@ -3,7 +3,7 @@
 // clear, audit, and a correlator of another tenant reading exactly as an unknown one.
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { TenantId } from "../../model/Ids.ts"
-import { embeddedGatewayRuntime, provisionUsers } from "../../test/support/gatewayUsers.ts"
+import { embeddedGatewayApp, provisionUsers } from "../../test/support/gatewayUsers.ts"
 import { parseActiveListFile } from "../ActiveListFile.ts"
 import { activeListIdOf, makeMemory } from "../ActiveListImporter.ts"
 import type { ApiContext } from "../ApiContext.ts"
@@ -19,13 +19,11 @@ const tenants = [
   { id: Beta, name: "Beta", main: false }
 ]
 
-const runtime = embeddedGatewayRuntime()
 const lists = makeMemory([
   { id: "alpha-soc", tenantID: Alpha, lists: ["attackers", "vips"] },
   { id: "beta-soc", tenantID: Beta, lists: ["bad-ips"] }
 ])
-const context: ApiContext = { run: (effect) => runtime.runPromiseExit(effect), tenants, logInternal: () => {}, activeListImporter: lists }
-const app = await buildApiServer(context)
+const { runtime, app } = await embeddedGatewayApp(tenants, { activeListImporter: lists })
 
 const call = async (token: string, method: "GET" | "POST", url: string, file?: string, contentType = "text/csv") => {
   const response = await app.inject({

@@ -12,26 +12,18 @@ import type { NormalizedEvent } from "../../model/Event.ts"
 import { CorrelatorId, RuleId, TenantId } from "../../model/Ids.ts"
 import { AlertStore } from "../../storage/AlertStore.ts"
 import { UserStore } from "../../storage/UserStore.ts"
-import { embeddedGatewayRuntime, provisionUsers } from "../../test/support/gatewayUsers.ts"
+import { embeddedGatewayApp, provisionUsers } from "../../test/support/gatewayUsers.ts"
 import { makeEvent } from "../../test/support/makeEvent.ts"
-import type { ApiContext } from "../ApiContext.ts"
-import { buildApiServer } from "../ApiServer.ts"
 
 const TenantA = TenantId.make("tenant-a")
 const TenantB = TenantId.make("tenant-b")
 const correlatorId = CorrelatorId.make("soc")
 
-const runtime = embeddedGatewayRuntime()
-const context: ApiContext = {
-  run: (effect) => runtime.runPromiseExit(effect),
-  tenants: [
+const { runtime, app } = await embeddedGatewayApp([
     { id: TenantId.make("main"), name: "Main", main: true },
     { id: TenantA, name: "Tenant A", main: false },
     { id: TenantB, name: "Tenant B", main: false }
-  ],
-  logInternal: () => {}
-}
-const app = await buildApiServer(context)
+])
 
 const call = async (token: string, method: "GET" | "POST", url: string, payload?: unknown) => {
   const response = await app.inject({ method, url: `/api/v1/${url}`, headers: { authorization: `Bearer ${token}` }, ...(payload !== undefined ? { payload: payload as object } : {}) })

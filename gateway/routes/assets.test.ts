@@ -6,9 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { AssetId, type Asset } from "../../model/Asset.ts"
 import { TenantId } from "../../model/Ids.ts"
 import { AssetStore } from "../../storage/AssetStore.ts"
-import { embeddedGatewayRuntime, provisionUsers } from "../../test/support/gatewayUsers.ts"
-import type { ApiContext } from "../ApiContext.ts"
-import { buildApiServer } from "../ApiServer.ts"
+import { embeddedGatewayApp, provisionUsers } from "../../test/support/gatewayUsers.ts"
 import { provisionAdmin } from "../UserProvisioning.ts"
 
 const Alpha = TenantId.make("alpha")
@@ -20,9 +18,7 @@ const tenants = [
   { id: Beta, name: "Beta", main: false }
 ]
 
-const runtime = embeddedGatewayRuntime()
-const context: ApiContext = { run: (effect) => runtime.runPromiseExit(effect), tenants, logInternal: () => {} }
-const app = await buildApiServer(context)
+const { runtime, app } = await embeddedGatewayApp(tenants)
 
 const BetaAssetId = AssetId.make("6f1f0d36-63a4-4c5e-9a55-0d7a4a1b2c3d")
 const betaAsset: Asset = {

@@ -5,10 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { MatchAll } from "../../model/Filter.ts"
 import { TenantId } from "../../model/Ids.ts"
 import { EventStore } from "../../storage/EventStore.ts"
-import { embeddedGatewayRuntime, provisionUsers } from "../../test/support/gatewayUsers.ts"
+import { embeddedGatewayApp, provisionUsers } from "../../test/support/gatewayUsers.ts"
 import { makeEvent } from "../../test/support/makeEvent.ts"
-import type { ApiContext } from "../ApiContext.ts"
-import { buildApiServer } from "../ApiServer.ts"
 import { StorageCluster } from "./events.ts"
 
 const Mine = TenantId.make("tenant-a")
@@ -16,9 +14,7 @@ const Theirs = TenantId.make("tenant-b")
 const period = { from: "2023-11-01T00:00:00Z", to: "2023-11-30T00:00:00Z" }
 
 
-const runtime = embeddedGatewayRuntime()
-const context: ApiContext = { run: (effect) => runtime.runPromiseExit(effect), tenants: [], logInternal: () => {} }
-const app = await buildApiServer(context)
+const { runtime, app } = await embeddedGatewayApp([])
 
 const search = async (sql: string) => {
   const response = await app.inject({ method: "POST", url: "/api/v1/events", headers: { authorization: "Bearer analyst-a" }, payload: { period, sql } })

@@ -9,25 +9,17 @@ import type { NormalizedEvent } from "../../model/Event.ts"
 import { CorrelatorId, TenantId } from "../../model/Ids.ts"
 import { AlertStore } from "../../storage/AlertStore.ts"
 import { UserStore } from "../../storage/UserStore.ts"
-import { embeddedGatewayRuntime, provisionUsers } from "../../test/support/gatewayUsers.ts"
+import { embeddedGatewayApp, provisionUsers } from "../../test/support/gatewayUsers.ts"
 import { makeEvent } from "../../test/support/makeEvent.ts"
-import type { ApiContext } from "../ApiContext.ts"
-import { buildApiServer } from "../ApiServer.ts"
 
 const TenantA = TenantId.make("tenant-a")
 const TenantB = TenantId.make("tenant-b")
 
-const runtime = embeddedGatewayRuntime()
-const context: ApiContext = {
-  run: (effect) => runtime.runPromiseExit(effect),
-  tenants: [
+const { runtime, app } = await embeddedGatewayApp([
     { id: TenantId.make("main"), name: "Main", main: true },
     { id: TenantA, name: "Tenant A", main: false },
     { id: TenantB, name: "Tenant B", main: false }
-  ],
-  logInternal: () => {}
-}
-const app = await buildApiServer(context)
+])
 
 interface IncidentView {
   readonly id: string

@@ -8,9 +8,7 @@ import { TenantId } from "../../model/Ids.ts"
 import { ResourceId, type Resource, type ResourceKind } from "../../model/Resource.ts"
 import { UserId } from "../../model/User.ts"
 import { ResourceStore } from "../../storage/ResourceStore.ts"
-import { embeddedGatewayRuntime, provisionUsers } from "../../test/support/gatewayUsers.ts"
-import type { ApiContext } from "../ApiContext.ts"
-import { buildApiServer } from "../ApiServer.ts"
+import { embeddedGatewayApp, provisionUsers } from "../../test/support/gatewayUsers.ts"
 import { openArchive, sealArchive } from "../ResourceArchive.ts"
 import { provisionAdmin } from "../UserProvisioning.ts"
 
@@ -24,9 +22,7 @@ const tenants = [
   { id: Beta, name: "Beta", main: false }
 ]
 
-const runtime = embeddedGatewayRuntime()
-const context: ApiContext = { run: (effect) => runtime.runPromiseExit(effect), tenants, logInternal: () => {} }
-const app = await buildApiServer(context)
+const { runtime, app } = await embeddedGatewayApp(tenants)
 
 const Author = UserId.make("11111111-1111-4111-8111-111111111111")
 const Other = UserId.make("22222222-2222-4222-8222-222222222222")

@@ -6,9 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { TenantId } from "../../model/Ids.ts"
 import { ServiceId, type Service } from "../../model/Service.ts"
 import { ServiceStore } from "../../storage/ServiceStore.ts"
-import { embeddedGatewayRuntime, provisionUsers } from "../../test/support/gatewayUsers.ts"
-import type { ApiContext } from "../ApiContext.ts"
-import { buildApiServer } from "../ApiServer.ts"
+import { embeddedGatewayApp, provisionUsers } from "../../test/support/gatewayUsers.ts"
 import { provisionAdmin } from "../UserProvisioning.ts"
 
 const Alpha = TenantId.make("alpha")
@@ -20,9 +18,7 @@ const tenants = [
   { id: Beta, name: "Beta", main: false }
 ]
 
-const runtime = embeddedGatewayRuntime()
-const context: ApiContext = { run: (effect) => runtime.runPromiseExit(effect), tenants, logInternal: () => {} }
-const app = await buildApiServer(context)
+const { runtime, app } = await embeddedGatewayApp(tenants)
 
 const service = (id: string, tenantID: TenantId, name: string, kind: Service["kind"], paired: boolean, fqdn?: string): Service => ({
   id: ServiceId.make(id),

@@ -5,9 +5,8 @@ import Fastify from "fastify"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { TenantId } from "../../model/Ids.ts"
 import type { Tenant } from "../../model/Tenant.ts"
-import { embeddedGatewayRuntime, provisionUsers } from "../../test/support/gatewayUsers.ts"
-import type { ApiContext } from "../ApiContext.ts"
-import { buildApiServer, installErrorHandler } from "../ApiServer.ts"
+import { embeddedGatewayApp, provisionUsers } from "../../test/support/gatewayUsers.ts"
+import { installErrorHandler } from "../ApiServer.ts"
 import { SignInThrottle } from "../SignInThrottle.ts"
 import { SessionLifetimeMillis, sessionRoutes } from "./session.ts"
 
@@ -16,9 +15,7 @@ const tenants: ReadonlyArray<Tenant> = [
   { id: TenantId.make("tenant-b"), name: "Tenant B", main: false }
 ]
 
-const runtime = embeddedGatewayRuntime()
-const context: ApiContext = { run: (effect) => runtime.runPromiseExit(effect), tenants, logInternal: () => {} }
-const app = await buildApiServer(context)
+const { runtime, context, app } = await embeddedGatewayApp(tenants)
 
 // Each test signs in from its own address, so the node's throttle never carries over between tests.
 const signIn = async (login: string, password: string, remoteAddress: string) => {

@@ -7,10 +7,8 @@ import type { NormalizedEvent } from "../../model/Event.ts"
 import { MatchAll } from "../../model/Filter.ts"
 import { TenantId } from "../../model/Ids.ts"
 import { EventStore } from "../../storage/EventStore.ts"
-import { embeddedGatewayRuntime, provisionUsers } from "../../test/support/gatewayUsers.ts"
+import { embeddedGatewayApp, provisionUsers } from "../../test/support/gatewayUsers.ts"
 import { makeEvent } from "../../test/support/makeEvent.ts"
-import type { ApiContext } from "../ApiContext.ts"
-import { buildApiServer } from "../ApiServer.ts"
 import { provisionAdmin } from "../UserProvisioning.ts"
 
 const Alpha = TenantId.make("alpha")
@@ -21,9 +19,7 @@ const tenants = [
   { id: Beta, name: "Beta", main: false }
 ]
 
-const runtime = embeddedGatewayRuntime()
-const context: ApiContext = { run: (effect) => runtime.runPromiseExit(effect), tenants, logInternal: () => {} }
-const app = await buildApiServer(context)
+const { runtime, app } = await embeddedGatewayApp(tenants)
 
 const DayMillis = 86_400_000
 const now = Date.now()

@@ -3,9 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { TenantId } from "../../model/Ids.ts"
 import type { Tenant } from "../../model/Tenant.ts"
-import { embeddedGatewayRuntime, provisionUsers } from "../../test/support/gatewayUsers.ts"
-import type { ApiContext } from "../ApiContext.ts"
-import { buildApiServer } from "../ApiServer.ts"
+import { embeddedGatewayApp, provisionUsers } from "../../test/support/gatewayUsers.ts"
 
 const tenants: ReadonlyArray<Tenant> = [
   { id: TenantId.make("main"), name: "Main", main: true },
@@ -14,9 +12,7 @@ const tenants: ReadonlyArray<Tenant> = [
   { id: TenantId.make("tenant-b"), name: "Beta Bank", main: false, retentionDays: 30 }
 ]
 
-const runtime = embeddedGatewayRuntime()
-const context: ApiContext = { run: (effect) => runtime.runPromiseExit(effect), tenants, logInternal: () => {} }
-const app = await buildApiServer(context)
+const { runtime, app } = await embeddedGatewayApp(tenants)
 
 const list = async (query: string, token: string) => {
   const response = await app.inject({ method: "GET", url: `/api/v1/tenants${query}`, headers: { authorization: `Bearer ${token}` } })

@@ -5,9 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { TenantId } from "../../model/Ids.ts"
 import type { Tenant } from "../../model/Tenant.ts"
-import { embeddedGatewayRuntime, provisionUsers, type TestUser } from "../../test/support/gatewayUsers.ts"
-import type { ApiContext } from "../ApiContext.ts"
-import { buildApiServer } from "../ApiServer.ts"
+import { embeddedGatewayApp, provisionUsers, type TestUser } from "../../test/support/gatewayUsers.ts"
 
 const tenants: ReadonlyArray<Tenant> = [
   { id: TenantId.make("main"), name: "Main", main: true },
@@ -26,9 +24,7 @@ const users: ReadonlyArray<TestUser> = [
   { login: "ab-user", token: "ab-user-token", roles: [["tenant-a", "tier-1-analyst"], ["tenant-b", "tier-2-analyst"]] }
 ]
 
-const runtime = embeddedGatewayRuntime()
-const context: ApiContext = { run: (effect) => runtime.runPromiseExit(effect), tenants, logInternal: () => {} }
-const app = await buildApiServer(context)
+const { runtime, app } = await embeddedGatewayApp(tenants)
 
 interface UserView {
   id: string

@@ -5,6 +5,8 @@ import * as NodeLayers from "../../cluster/NodeLayers.ts"
 import type { TenantId } from "../../model/Ids.ts"
 import type { Role } from "../../model/User.ts"
 import * as DuckDb from "../../storage/embedded/DuckDb.ts"
+import type { ApiContext } from "../../gateway/ApiContext.ts"
+import { buildApiServer } from "../../gateway/ApiServer.ts"
 import { provisionUser } from "../../gateway/UserProvisioning.ts"
 
 export interface TestUser {
@@ -30,3 +32,10 @@ export const provisionUsers = (users: ReadonlyArray<TestUser>) =>
 
 /** Every gateway store on an in-memory DuckDB, as a runtime for route tests that build the API server themselves. */
 export const embeddedGatewayRuntime = () => ManagedRuntime.make(NodeLayers.embeddedStores.pipe(Layer.provide(DuckDb.layer(":memory:")), Layer.orDie))
+
+/** The API server over a fresh in-memory runtime, for route tests with `inject()`. */
+export const embeddedGatewayApp = async (tenants: ApiContext["tenants"], extra: Partial<ApiContext> = {}) => {
+  const runtime = embeddedGatewayRuntime()
+  const context: ApiContext = { run: (effect) => runtime.runPromiseExit(effect), tenants, logInternal: () => {}, ...extra }
+  return { runtime, context, app: await buildApiServer(context) }
+}

@@ -65,6 +65,18 @@ describe("POST /api/v1/login", () => {
     expect((tokens.body as Array<{ description: string }>).map((item) => item.description)).toContain("console session")
   })
 
+  it("a password change ends the user's other console sessions, keeps the one that made it and the API tokens", async () => {
+    await runtime.runPromise(provisionUsers([{ login: "carol", token: "carol-api-token", password: "carol's password", roles: [["main", "tier-1-analyst"]] }]))
+    const first = String((await signIn("carol", "carol's password", "10.0.9.1")).body.token)
+    const second = String((await signIn("carol", "carol's password", "10.0.9.2")).body.token)
+    const id = ((await call("GET", "users/whoami", first)).body as { id: string }).id
+    expect((await call("PATCH", `users/${id}`, first, { password: "carol's new password" })).status).toBe(200)
+    expect((await call("GET", "users/whoami", first)).status).toBe(200)
+    expect((await call("GET", "users/whoami", second)).status).toBe(403)
+    expect((await call("GET", "users/whoami", "carol-api-token")).status).toBe(200)
+    expect((await signIn("carol", "carol's new password", "10.0.9.3")).status).toBe(200)
+  })
+
   it("an unknown login, a wrong password and a disabled user get the same 401 body", async () => {
     const unknown = await signIn("nobody", "alice's password", "10.0.2.1")
     const wrong = await signIn("Alice", "not the password", "10.0.2.2")

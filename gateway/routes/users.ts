@@ -14,9 +14,9 @@ import { PageParameter, PageSize } from "../ListQuery.ts"
 import { patternOf } from "../QueryPattern.ts"
 import { ApiError, ErrorBody } from "../ApiError.ts"
 import { recordAudit } from "../AuditTrail.ts"
-import { principalOf } from "../Auth.ts"
+import { bearerToken, principalOf } from "../Auth.ts"
 import { mayIn, tenantsFor, type Principal } from "../Principal.ts"
-import { newTokenSecret } from "./session.ts"
+import { newTokenSecret, SessionTokenDescription } from "./session.ts"
 
 const DayMillis = 24 * 60 * 60_000
 
@@ -379,6 +379,7 @@ export const usersRoutes = (context: ApiContext): FastifyPluginAsync => async (a
       const principal = principalOf(request)
       const body = request.body
       const passwordHash = body.password !== undefined ? hashPassword(body.password) : undefined
+      const callerDigest = tokenDigest(bearerToken(request))
       const updated = await runOrFail(
         context,
         Effect.gen(function* () {
@@ -420,7 +421,15 @@ export const usersRoutes = (context: ApiContext): FastifyPluginAsync => async (a
             recordAudit({ action, message: `${message} by ${principal.login}`, actor: principal.login, details: { ...subject, ...details } })
           if (next.login !== user.login) yield* audit("user login changed", `login of user ${user.login} changed to ${next.login}`, { before: user.login, after: next.login })
           if (!sameRoles(user.roles, roles)) yield* audit("user role changed", `roles of user ${next.login} changed`, { before: rolesText(user.roles), after: rolesText(roles) })
-          if (passwordHash !== undefined) yield* audit("user password changed", `password of user ${next.login} changed`)
+          if (passwordHash !== undefined) {
+            // A new password ends the console sessions signed in with the old one; the caller's own
+            // session and API tokens (not password-based) stay.
+            const sessions = (yield* store.tokensOfUser(next.id)).filter(
+              (token) => token.description === SessionTokenDescription && token.revokedAt === undefined && token.digest !== callerDigest
+            )
+            for (const session of sessions) yield* store.revokeToken(next.id, session.id, now)
+            yield* audit("user password changed", `password of user ${next.login} changed`, { sessionsEnded: String(sessions.length) })
+          }
           const changedFields = [
             ...(next.name !== user.name ? ["name"] : []),
             ...(next.email !== user.email ? ["email"] : []),

@@ -1,7 +1,8 @@
 // The one error shape the API answers with (KUMA's `{message, details}`), raised by routes and
 // mapped by the error handler; nothing else, no stack or driver message, reaches a client.
 export class ApiError extends Error {
-  constructor(readonly statusCode: number, message: string, readonly details: string = "") {
+  /** `extra` adds fields KUMA answers beside message and details (e.g. `conflicts` on a 409 import). */
+  constructor(readonly statusCode: number, message: string, readonly details: string = "", readonly extra: Readonly<Record<string, unknown>> = {}) {
     super(message)
   }
 }

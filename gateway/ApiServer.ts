@@ -6,6 +6,7 @@ import Fastify, { type FastifyInstance } from "fastify"
 import type { ApiContext } from "./ApiContext.ts"
 import { ApiError } from "./ApiError.ts"
 import { authenticate } from "./Auth.ts"
+import { validationAnswer, type SchemaFailure } from "./ValidationAnswer.ts"
 import { alertsRoutes } from "./routes/alerts.ts"
 import { clusterRoutes } from "./routes/cluster.ts"
 import { eventsRoutes } from "./routes/events.ts"
@@ -69,12 +70,12 @@ export const makeApp = (identity?: ServerIdentity): FastifyInstance => {
   return identity === undefined ? Fastify(options) : (Fastify({ ...options, https: { cert: identity.certPem, key: identity.keyPem } }) as unknown as FastifyInstance)
 }
 
-/** Maps every error to the KUMA body; validation errors are 400 with the validator's words. */
+/** Maps every error to the KUMA body; validation errors are 400 in KUMA's words (ValidationAnswer.ts). */
 export const installErrorHandler = (app: FastifyInstance, context: ApiContext): void => {
   app.setErrorHandler((error: unknown, _request, reply) => {
-    if (error instanceof ApiError) return reply.status(error.statusCode).send({ message: error.message, details: error.details })
-    const fastifyError = error as { validation?: unknown; statusCode?: number; message?: string }
-    if (fastifyError.validation !== undefined) return reply.status(400).send({ message: "invalid request", details: fastifyError.message ?? "" })
+    if (error instanceof ApiError) return reply.status(error.statusCode).send({ ...error.extra, message: error.message, details: error.details })
+    const fastifyError = error as { validation?: ReadonlyArray<SchemaFailure>; validationContext?: string; statusCode?: number; message?: string }
+    if (fastifyError.validation !== undefined) return reply.status(400).send(validationAnswer(fastifyError.validation, fastifyError.validationContext))
     if (typeof fastifyError.statusCode === "number" && fastifyError.statusCode < 500) {
       return reply.status(fastifyError.statusCode).send({ message: fastifyError.message ?? "bad request", details: "" })
     }

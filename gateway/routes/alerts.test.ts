@@ -99,7 +99,7 @@ describe("POST /api/v1/alerts/close", () => {
     expect(listed.body).toEqual([expect.objectContaining({ status: "closed", closingReason: "incorrect correlation rule" })])
     const again = await call("analyst-a", "POST", "alerts/close", { id: alert.id, reason: "responded" })
     expect(again.status).toBe(406)
-    expect(again.body).toEqual({ message: "alert is already closed", details: "" })
+    expect(again.body).toEqual({ message: "alert already closed", details: "" })
     expect((await readAlert(alert)).closingReason).toBe("incorrect correlation rule")
   })
 
@@ -111,14 +111,14 @@ describe("POST /api/v1/alerts/close", () => {
     expect((await readAlert(alertOfB)).status).toBe("new")
   })
 
-  it("refuses a reason outside responded, incorrect data and incorrect correlation rule with 400", async () => {
+  it("refuses a reason outside responded, incorrect data and incorrect correlation rule with KUMA's 400 'invalid reason', and a missing one with 'reason required'", async () => {
     const alert = await seedAlert(TenantA)
     for (const reason of ["fixed", "", "Responded"]) {
       const refused = await call("analyst-a", "POST", "alerts/close", { id: alert.id, reason })
       expect(refused.status, reason).toBe(400)
-      expect(refused.body).toEqual({ message: "invalid request", details: expect.any(String) })
+      expect(refused.body).toEqual({ message: "invalid reason", details: expect.any(String) })
     }
-    expect((await call("analyst-a", "POST", "alerts/close", { id: alert.id })).status).toBe(400)
+    expect(await call("analyst-a", "POST", "alerts/close", { id: alert.id })).toEqual({ status: 400, body: { message: "reason required", details: "" } })
     expect((await readAlert(alert)).status).toBe("new")
   })
 

@@ -110,7 +110,7 @@ interface AssignBody {
 const NoContent = { type: "null" } as const
 
 const alertNotFound = () => new ApiError(404, "alert not found", "")
-const mayNotManage = () => new ApiError(403, "not allowed to manage alerts in this tenant", "")
+const mayNotManage = () => new ApiError(403, "access denied", "your role in the alert's tenant does not allow managing alerts")
 
 const rfc3339 = (millis: number) => new Date(millis).toISOString()
 
@@ -191,7 +191,7 @@ export const alertsRoutes = (context: ApiContext): FastifyPluginAsync => async (
     error._tag === "AlertNotFound"
       ? alertNotFound()
       : error._tag === "AlertClosed"
-        ? new ApiError(406, "alert is already closed", "")
+        ? new ApiError(406, "alert already closed", "")
         : error._tag === "AssigneeUnknown"
           ? new ApiError(400, "unknown assignee", "no enabled user by that id or login may work on alerts of the alert's tenant")
           : undefined
@@ -223,7 +223,7 @@ export const alertsRoutes = (context: ApiContext): FastifyPluginAsync => async (
       const alerts: Array<Alert> = []
       for (const id of ids) alerts.push(await manageableAlert(principal, id))
       // Nothing changes unless every alert may: a closed one refuses the whole request.
-      if (alerts.some((alert) => alert.status === "closed")) throw new ApiError(406, "alert is already closed", "")
+      if (alerts.some((alert) => alert.status === "closed")) throw new ApiError(406, "alert already closed", "")
       const tenantIds = context.tenants.map((tenant) => tenant.id)
       await runOrFail(
         context,

@@ -191,11 +191,11 @@ describe("upload, table of contents and import", () => {
     expect((await call("alpha-t2", "POST", "/resources/toc", { fileID, password: "p", tenantID: "beta" })).status).toBe(404)
   })
 
-  it("import answers 409 with the conflicting ids when an existing resource has action 1, writing nothing; action 2 replaces it", async () => {
+  it("import answers 409 with the conflicting ids (KUMA's `conflicts`) when an existing resource has action 1, writing nothing; action 2 replaces it", async () => {
     const fileID = await exportFile("alpha-t2", "alpha", [AlphaRule, AlphaCorrelator], "p")
     const conflict = await call("alpha-t2", "POST", "/resources/import", { fileID, password: "p", tenantID: "alpha", actions: { [AlphaRule]: 1, [AlphaCorrelator]: 1 } })
     expect(conflict.status).toBe(409)
-    expect(conflict.body).toEqual({ message: "resources already exist in the tenant", details: [AlphaRule, AlphaCorrelator].join(",") })
+    expect(conflict.body).toEqual({ message: "resources already exist in the tenant", details: [AlphaRule, AlphaCorrelator].join(","), conflicts: [AlphaRule, AlphaCorrelator] })
     expect(Option.getOrThrow(await stored(Alpha, AlphaRule)).version).toBe(1)
     const replaced = await call("alpha-t2", "POST", "/resources/import", { fileID, password: "p", tenantID: "alpha", actions: { [AlphaRule]: 2, [AlphaCorrelator]: 0 } })
     expect(replaced.status).toBe(204)

@@ -167,6 +167,13 @@ const DeleteQuerystring = {
   additionalProperties: false
 } as const
 
+// KUMA's ImportConflictsError: the ids to answer with 0 (skip) or 2 (replace) on the next try.
+const ImportConflicts = {
+  type: "object",
+  properties: { ...ErrorBody.properties, conflicts: { type: "array", items: { type: "string" } } },
+  required: [...ErrorBody.required, "conflicts"]
+} as const
+
 const ResourceNotFound = () => new ApiError(404, "resource not found", "")
 const FileNotFound = () => new ApiError(404, "resource file not found", "")
 const TenantNotFound = () => new ApiError(404, "tenant not found", "")
@@ -382,7 +389,7 @@ export const resourcesRoutes = (context: ApiContext): FastifyPluginAsync => asyn
 
   app.post<{ Body: ImportBody }>(
     "/resources/import",
-    { schema: { body: ImportBody, response: { 204: NoBody, "4xx": ErrorBody, "5xx": ErrorBody } } },
+    { schema: { body: ImportBody, response: { 204: NoBody, 409: ImportConflicts, "4xx": ErrorBody, "5xx": ErrorBody } } },
     async (request, reply) => {
       const principal = principalOf(request)
       const body = request.body
@@ -430,7 +437,8 @@ export const resourcesRoutes = (context: ApiContext): FastifyPluginAsync => asyn
           return { conflicts: [] as Array<string> }
         })
       )
-      if (outcome.conflicts.length > 0) throw new ApiError(409, "resources already exist in the tenant", outcome.conflicts.join(","))
+      // KUMA answers the conflicting ids as `conflicts`; message and details stay for clients that read only those.
+      if (outcome.conflicts.length > 0) throw new ApiError(409, "resources already exist in the tenant", outcome.conflicts.join(","), { conflicts: outcome.conflicts })
       return reply.status(204).send()
     }
   )

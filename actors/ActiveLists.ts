@@ -168,6 +168,15 @@ export class ActiveLists {
     this.seq = seq
   }
 
+  /** The records of a list live at `now` whose key `matches` (every key when undefined), in key order; undefined for an undeclared list. */
+  live(list: string, now: number, matches?: (key: string) => boolean): Array<{ readonly key: string; readonly record: ActiveListRecord }> | undefined {
+    const records = this.lists.get(list)
+    if (records === undefined) return undefined
+    const found: Array<{ readonly key: string; readonly record: ActiveListRecord }> = []
+    for (const [key, record] of records) if (record.expiresAt > now && (matches === undefined || matches(key))) found.push({ key, record })
+    return found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+  }
+
   size(list: string): number {
     return this.lists.get(list)?.size ?? 0
   }

@@ -23,6 +23,21 @@ export interface ActiveListImportRecord {
   readonly fields: Readonly<Record<string, string>>
 }
 
+/** One live record of an active list as an operator reads it; times are stream time, unix ms. */
+export interface ActiveListEntry {
+  readonly key: string
+  readonly fields: Readonly<Record<string, string>>
+  readonly createdAt: number
+  /** Undefined for a record that never expires (a list with TTL 0). */
+  readonly expiresAt: number | undefined
+}
+
+/** A page of an active list's records in key order, and how many records the query matches in all. */
+export interface ActiveListPage {
+  readonly total: number
+  readonly records: ReadonlyArray<ActiveListEntry>
+}
+
 /** How deep correlation events may loop back into their own correlator. */
 export const MaxLoopDepth = 8
 const SnapshotMagic = 0x43525653 // "CRVS"
@@ -232,6 +247,36 @@ export class CorrelatorEngine {
     for (const record of records) this.lists.replace(list, record.key, record.fields, now)
     this.refreshDeadline(this.rules.length)
     return true
+  }
+
+  /**
+   * Deletes the records of `keys` from the active list `list` (an operator's deletion, applied in
+   * stream order): no service event, as for an expiry, and no rule runs. Unknown keys are skipped.
+   * False, with nothing changed, for a list the correlator does not declare.
+   */
+  deleteActiveListRecords(list: string, keys: ReadonlyArray<string>): boolean {
+    if (!this.lists.isDeclared(list)) return false
+    for (const key of keys) this.lists.delete(list, key)
+    this.refreshDeadline(this.rules.length)
+    return true
+  }
+
+  /**
+   * The records of an active list live at the engine's stream time whose key `matches` (all when
+   * undefined), in key order, `limit` of them from `offset`; undefined for an undeclared list.
+   */
+  activeListPage(list: string, query: { readonly matches?: (key: string) => boolean; readonly offset: number; readonly limit: number }): ActiveListPage | undefined {
+    const live = this.lists.live(list, this.watermark, query.matches)
+    if (live === undefined) return undefined
+    return {
+      total: live.length,
+      records: live.slice(query.offset, query.offset + query.limit).map(({ key, record }) => ({
+        key,
+        fields: record.fields,
+        createdAt: record.createdAt,
+        expiresAt: Number.isFinite(record.expiresAt) ? record.expiresAt : undefined
+      }))
+    }
   }
 
   /** A live record of an active list at the engine's stream time, or undefined. */

@@ -1,15 +1,18 @@
 // The gateway's ActiveListImporter on a running node (SPEC §7 activeLists): the correlator's
 // tenant and declared lists come from the correlator registry (the deployment's spec before the
-// first deploy); the record counts from the engines themselves, asked over the control plane of
-// whichever member holds each partition; an import travels through the partitions' own input
-// subject (a `listImport` match entry), so it is applied in stream order and replay and handoff
-// apply it again at the same position.
+// first deploy); the record counts and the records themselves from the engines, asked over the
+// control plane of whichever member holds each partition; an import or a deletion of records
+// travels through the partitions' own input subject (a `listImport` match entry), so it is applied
+// in stream order and replay and handoff apply it again at the same position.
 import { Clock, Duration, Effect, Option } from "effect"
 import {
+  type ActiveListEntry,
   activeListIdOf,
   ActiveListImporterError,
   type ActiveListImportRecord,
   type ActiveListImporterShape,
+  type ActiveListRecordsPage,
+  type ActiveListRecordsQuery,
   type CorrelatorActiveLists
 } from "../gateway/ActiveListImporter.ts"
 import type { CorrelatorId } from "../model/Ids.ts"
@@ -19,7 +22,7 @@ import type { PartitionActiveLists } from "./control/ControlServer.ts"
 import { CorrelatorRegistry } from "./CorrelatorRegistry.ts"
 import { EventBus } from "./EventBus.ts"
 import type { SupervisedCorrelator } from "./PartitionSupervisor.ts"
-import { Topics, type PartitionMatch } from "./Topics.ts"
+import { Topics, type ListImport, type PartitionMatch } from "./Topics.ts"
 
 export interface ActiveListBridgeOptions {
   /** The node's correlators with their partition counts, as the supervisor runs them. */
@@ -35,6 +38,8 @@ export interface ActiveListBridgeOptions {
 // An import is cut so one bus message stays well under NATS's default 1 MB payload.
 const MaxRecordsPerMessage = 2_000
 const MaxBytesPerMessage = 256 * 1024
+// Records asked per control call while exporting a list (the server may answer fewer).
+const ExportPageSize = 10_000
 
 const recordBytes = (record: ActiveListImportRecord): number => {
   let bytes = record.key.length + 32
@@ -79,9 +84,13 @@ export const make = (options: ActiveListBridgeOptions): Effect.Effect<ActiveList
         Effect.mapError(failure(`correlator registry unavailable for ${supervised.spec.id}`))
       )
 
-    // Every partition's lists, each from the member that holds it; a partition nobody holds (or
-    // whose holder did not answer, or let it go meanwhile) cannot be counted: the caller may retry.
-    const partitionLists = (supervised: SupervisedCorrelator): Effect.Effect<ReadonlyArray<PartitionActiveLists>, ActiveListImporterError> =>
+    // One answer per partition, each from the member that holds it; a partition nobody holds (or
+    // whose holder did not answer, or let it go meanwhile) cannot be read: the caller may retry.
+    const perPartition = <P extends { readonly partition: number }>(
+      supervised: SupervisedCorrelator,
+      what: string,
+      ask: (client: ControlClient.ControlClient) => Effect.Effect<{ readonly partitions: ReadonlyArray<P> }, ControlClient.ControlError>
+    ): Effect.Effect<ReadonlyArray<P>, ActiveListImporterError> =>
       Effect.scoped(
         Effect.gen(function* () {
           const correlatorId = supervised.spec.id
@@ -96,21 +105,23 @@ export const make = (options: ActiveListBridgeOptions): Effect.Effect<ActiveList
             [...owners],
             (nodeId) =>
               Effect.gen(function* () {
-                if (nodeId === table.nodeId) return yield* asked.getActiveLists(correlatorId)
+                if (nodeId === table.nodeId) return yield* ask(asked)
                 const member = table.members.find((candidate) => candidate.nodeId === nodeId)
                 if (member === undefined) return yield* new ActiveListImporterError({ message: `owner ${nodeId} of a partition of ${correlatorId} is not a live member` })
-                const client = yield* ControlClient.make(member.address, { deadline: memberDeadline })
-                return yield* client.getActiveLists(correlatorId)
+                return yield* ask(yield* ControlClient.make(member.address, { deadline: memberDeadline }))
               }),
             { concurrency: "unbounded" }
           )
           const reported = new Map(answers.flatMap((answer) => answer.partitions.map((partition) => [partition.partition, partition] as const)))
           return yield* Effect.forEach(table.partitions, (entry) => {
             const found = reported.get(entry.partition)
-            return found !== undefined ? Effect.succeed(found) : Effect.fail(new ActiveListImporterError({ message: `partition ${entry.partition} of correlator ${correlatorId} moved while being counted` }))
+            return found !== undefined ? Effect.succeed(found) : Effect.fail(new ActiveListImporterError({ message: `partition ${entry.partition} of correlator ${correlatorId} moved while being read` }))
           })
         })
-      ).pipe(Effect.mapError((error) => (error._tag === "ActiveListImporterError" ? error : failure(`active lists of ${supervised.spec.id} could not be counted`)(error))))
+      ).pipe(Effect.mapError((error) => (error._tag === "ActiveListImporterError" ? error : failure(`${what} of ${supervised.spec.id} could not be read`)(error))))
+
+    const partitionLists = (supervised: SupervisedCorrelator): Effect.Effect<ReadonlyArray<PartitionActiveLists>, ActiveListImporterError> =>
+      perPartition(supervised, "active lists", (client) => client.getActiveLists(supervised.spec.id))
 
     const lists = (correlatorId: string): Effect.Effect<Option.Option<CorrelatorActiveLists>, ActiveListImporterError> =>
       Effect.gen(function* () {
@@ -142,32 +153,29 @@ export const make = (options: ActiveListBridgeOptions): Effect.Effect<ActiveList
         }
       })
 
-    const importRecords = (correlatorId: string, listName: string, records: ReadonlyArray<ActiveListImportRecord>, clear: boolean): Effect.Effect<void, ActiveListImporterError> =>
+    /** The running correlator and its current spec, which must declare `listName`. */
+    const runningList = (correlatorId: string, listName: string) =>
       Effect.gen(function* () {
         const supervised = supervisedOf(correlatorId)
         if (supervised === undefined) return yield* new ActiveListImporterError({ message: `correlator ${correlatorId} does not run here` })
         const spec = yield* currentSpec(supervised)
         if (!spec.activeLists.some((list) => list.name === listName)) return yield* new ActiveListImporterError({ message: `correlator ${correlatorId} has no active list ${listName}` })
-        if (records.length === 0 && !clear) return
-        const at = yield* Clock.currentTimeMillis
+        return { supervised, spec }
+      })
+
+    // Each entry to every partition, one after another: a later one must never land before an
+    // earlier (only the first part of an import clears). Answers once the engines hold them, so a
+    // read right after sees them.
+    const publishInOrder = (supervised: SupervisedCorrelator, entries: ReadonlyArray<Omit<ListImport, "importId">>) =>
+      Effect.gen(function* () {
         const importId = crypto.randomUUID()
         const partitions = Array.from({ length: supervised.partitions }, (_, partition) => partition)
-        const id = spec.id as CorrelatorId
-        // One part after another: only the first clears, and a later part must never land before it.
-        const parts = partsOf(records)
-        for (let index = 0; index < parts.length; index++) {
-          const part = parts[index]!
-          const matches = partitions.map(
-            (partition): PartitionMatch => ({
-              correlatorId: id,
-              partition,
-              streamTime: null,
-              listImport: { importId: `${importId}.${index}`, list: listName, records: part, clear: clear && index === 0, at }
-            })
-          )
-          yield* bus.publish(topics.matches, matches).pipe(Effect.mapError(failure(`import into ${correlatorId} not accepted by the bus`)))
+        const id = supervised.spec.id as CorrelatorId
+        for (let index = 0; index < entries.length; index++) {
+          const listImport: ListImport = { ...entries[index]!, importId: `${importId}.${index}` }
+          const matches = partitions.map((partition): PartitionMatch => ({ correlatorId: id, partition, streamTime: null, listImport }))
+          yield* bus.publish(topics.matches, matches).pipe(Effect.mapError(failure(`active list change to ${id} not accepted by the bus`)))
         }
-        // Answer once the engines hold the records, so a GET right after shows them.
         const targets = yield* bus
           .lastSequences(
             topics.matches,
@@ -177,5 +185,57 @@ export const make = (options: ActiveListBridgeOptions): Effect.Effect<ActiveList
         if (targets.length > 0) yield* awaitApplied(supervised, targets)
       })
 
-    return { lists, importRecords } satisfies ActiveListImporterShape
+    const importRecords = (correlatorId: string, listName: string, records: ReadonlyArray<ActiveListImportRecord>, clear: boolean): Effect.Effect<void, ActiveListImporterError> =>
+      Effect.gen(function* () {
+        const { supervised } = yield* runningList(correlatorId, listName)
+        if (records.length === 0 && !clear) return
+        const at = yield* Clock.currentTimeMillis
+        yield* publishInOrder(
+          supervised,
+          partsOf(records).map((part, index) => ({ list: listName, records: part, clear: clear && index === 0, at }))
+        )
+      })
+
+    const deleteRecords = (correlatorId: string, listName: string, keys: ReadonlyArray<string>): Effect.Effect<void, ActiveListImporterError> =>
+      Effect.gen(function* () {
+        const { supervised } = yield* runningList(correlatorId, listName)
+        if (keys.length === 0) return
+        const at = yield* Clock.currentTimeMillis
+        const parts = partsOf(keys.map((key) => ({ key, fields: {} })))
+        yield* publishInOrder(
+          supervised,
+          parts.map((part) => ({ list: listName, records: [], clear: false, deleteKeys: part.map((record) => record.key), at }))
+        )
+      })
+
+    // A correlator with active lists runs one partition (actors/Partitioning), so its page is that partition's.
+    const listRecords = (correlatorId: string, listName: string, query: ActiveListRecordsQuery): Effect.Effect<ActiveListRecordsPage, ActiveListImporterError> =>
+      Effect.gen(function* () {
+        const { supervised } = yield* runningList(correlatorId, listName)
+        if (supervised.partitions !== 1) return yield* new ActiveListImporterError({ message: `correlator ${correlatorId} runs ${supervised.partitions} partitions; active lists need one` })
+        const records: Array<ActiveListEntry> = []
+        let total = 0
+        // A partition may answer fewer than asked (its answers stay small): ask on until the page is full.
+        for (;;) {
+          const [partition] = yield* perPartition(supervised, "active list records", (client) =>
+            client.getActiveListRecords({ correlatorId, list: listName, keyPattern: query.keyPattern, offset: query.offset + records.length, limit: query.limit - records.length })
+          )
+          if (partition === undefined) return { total: 0, records }
+          total = partition.total
+          records.push(...partition.records)
+          if (partition.records.length === 0 || records.length >= query.limit || query.offset + records.length >= total) return { total, records }
+        }
+      })
+
+    const exportRecords = (correlatorId: string, listName: string): Effect.Effect<ReadonlyArray<ActiveListEntry>, ActiveListImporterError> =>
+      Effect.gen(function* () {
+        const all: Array<ActiveListEntry> = []
+        for (;;) {
+          const page = yield* listRecords(correlatorId, listName, { keyPattern: undefined, offset: all.length, limit: ExportPageSize })
+          all.push(...page.records)
+          if (page.records.length === 0 || all.length >= page.total) return all
+        }
+      })
+
+    return { lists, importRecords, listRecords, deleteRecords, exportRecords } satisfies ActiveListImporterShape
   })

@@ -144,7 +144,9 @@ export const run = (options: PartitionActorOptions) =>
     // batch; refusing is as deterministic as applying, so a replay refuses them again.
     let refusedImports: Array<ListImport> = []
     const applyImport = (listImport: ListImport) => {
-      const applied = engine.importActiveList(listImport.list, listImport.records, { clear: listImport.clear, fallbackTime: listImport.at })
+      // A deletion first, then the records: one entry of either kind (a deletion carries no records).
+      const deleted = listImport.deleteKeys === undefined || engine.deleteActiveListRecords(listImport.list, listImport.deleteKeys)
+      const applied = deleted && engine.importActiveList(listImport.list, listImport.records, { clear: listImport.clear, fallbackTime: listImport.at })
       if (!applied) refusedImports.push(listImport)
     }
 

@@ -35,6 +35,8 @@ export interface ListImport {
   readonly records: ReadonlyArray<{ readonly key: string; readonly fields: Readonly<Record<string, string>> }>
   /** Empty the list before writing the records. */
   readonly clear: boolean
+  /** Keys whose records are deleted before the records are written (SPEC §7 "active list item deleted"); absent in an import. */
+  readonly deleteKeys?: ReadonlyArray<string>
   /** The importer's clock, unix ms: TTLs start there only when the engine has no stream time yet. */
   readonly at: number
 }
@@ -96,7 +98,7 @@ const isTextRecord = (value: unknown): value is Record<string, string> =>
   typeof value === "object" && value !== null && !Array.isArray(value) && Object.values(value).every((field) => typeof field === "string")
 
 const decodeListImport = (raw: unknown): ListImport => {
-  const value = raw as { importId?: unknown; list?: unknown; records?: unknown; clear?: unknown; at?: unknown } | null
+  const value = raw as { importId?: unknown; list?: unknown; records?: unknown; clear?: unknown; deleteKeys?: unknown; at?: unknown } | null
   if (typeof value !== "object" || value === null || typeof value.importId !== "string" || typeof value.list !== "string" || typeof value.clear !== "boolean" || typeof value.at !== "number") {
     throw new Error("list import incomplete")
   }
@@ -105,7 +107,15 @@ const decodeListImport = (raw: unknown): ListImport => {
     if (typeof record !== "object" || record === null || typeof record.key !== "string" || !isTextRecord(record.fields)) throw new Error("list import record invalid")
     return { key: record.key, fields: record.fields }
   })
-  return { importId: value.importId, list: value.list, records, clear: value.clear, at: value.at }
+  if (value.deleteKeys !== undefined && !(Array.isArray(value.deleteKeys) && value.deleteKeys.every((key) => typeof key === "string"))) throw new Error("list import deleteKeys invalid")
+  return {
+    importId: value.importId,
+    list: value.list,
+    records,
+    clear: value.clear,
+    ...(value.deleteKeys !== undefined ? { deleteKeys: value.deleteKeys as Array<string> } : {}),
+    at: value.at
+  }
 }
 
 const decodeMatchEntry = (raw: unknown): MatchEntry => {

@@ -1,6 +1,7 @@
-// Active list import files (SPEC §7, POST activeLists/import): CSV and TSV with a header line
-// and a key field, or KUMA's internal format (one JSON object per line). Parsing either gives
-// every record or the first bad line with its number; nothing is half-read.
+// Active list files (SPEC §7, POST activeLists/import and GET activeLists/export): CSV and TSV
+// with a header line and a key field, or KUMA's internal format (one JSON object per line).
+// Parsing either gives every record or the first bad line with its number; nothing is half-read.
+// Writing is the parser's inverse: what is exported imports back as the same records.
 import type { ActiveListImportRecord } from "./ActiveListImporter.ts"
 
 export type ActiveListFormat = "csv" | "tsv" | "internal"
@@ -169,4 +170,57 @@ export const parseActiveListFile = (bytes: Uint8Array, format: ActiveListFormat,
     if (error instanceof Refused) return { ok: false, problem: error.problem }
     throw error
   }
+}
+
+/** What an export writes: the bytes, or why the records cannot be written in that format. */
+export type ActiveListFileWrite = { readonly ok: true; readonly text: string; readonly keyField: string | undefined } | { readonly ok: false; readonly reason: string }
+
+/** The MIME type of each format, as the export answers with it and the import reads it. */
+export const ActiveListFileTypes: Readonly<Record<ActiveListFormat, string>> = {
+  csv: "text/csv",
+  tsv: "text/tab-separated-values",
+  internal: "application/x-ndjson"
+}
+
+const csvCell = (value: string): string => (/[",\r\n]/.test(value) || value === "" ? `"${value.replaceAll('"', '""')}"` : value)
+
+/**
+ * The key column of a table export: `keyField` when given, else the first field that holds its
+ * record's key in every record (what a CSV import keyed by it left), else `key`.
+ */
+const keyColumnOf = (records: ReadonlyArray<ActiveListImportRecord>, names: ReadonlyArray<string>, keyField: string | undefined): string =>
+  keyField ?? names.find((name) => records.every((record) => record.fields[name] === record.key)) ?? "key"
+
+/**
+ * Writes records as an import file. Table formats have a header of the key column and every field
+ * name (first seen first); the key column holds each record's key, so importing the file with that
+ * key field gives back records equal to the written ones when each already held its key in that
+ * field and all had the same fields (as a table import leaves them); otherwise a record gains the
+ * key field and an empty value for the fields it lacked. The internal format keeps every record
+ * exactly. TSV cannot hold a tab or line break in a cell, nor any table format a field name with
+ * surrounding spaces (the parser trims header names): those are refused, naming the record.
+ */
+export const writeActiveListFile = (records: ReadonlyArray<ActiveListImportRecord>, format: ActiveListFormat, keyField: string | undefined): ActiveListFileWrite => {
+  if (format === "internal") return { ok: true, text: records.map((record) => `${JSON.stringify({ Key: record.key, Record: record.fields })}\n`).join(""), keyField: undefined }
+  const names: Array<string> = []
+  const seen = new Set<string>()
+  for (const record of records) {
+    for (const name of Object.keys(record.fields)) {
+      if (seen.has(name)) continue
+      seen.add(name)
+      names.push(name)
+    }
+  }
+  const keyColumn = keyColumnOf(records, names, keyField)
+  const columns = [keyColumn, ...names.filter((name) => name !== keyColumn)]
+  for (const name of columns) {
+    if (name === "" || name.trim() !== name) return { ok: false, reason: `field name '${name}' cannot be a ${format} header (empty or with surrounding spaces)` }
+  }
+  const rows = records.map((record) => columns.map((name) => (name === keyColumn ? record.key : (record.fields[name] ?? ""))))
+  if (format === "tsv") {
+    const bad = [columns, ...rows].findIndex((cells) => cells.some((cell) => /[\t\r\n]/.test(cell)))
+    if (bad >= 0) return { ok: false, reason: bad === 0 ? "a field name holds a tab or line break" : `the record of key '${records[bad - 1]!.key}' holds a tab or line break; export as csv or internal` }
+    return { ok: true, text: [columns, ...rows].map((cells) => `${cells.join("\t")}\n`).join(""), keyField: keyColumn }
+  }
+  return { ok: true, text: [columns, ...rows].map((cells) => `${cells.map(csvCell).join(",")}\r\n`).join(""), keyField: keyColumn }
 }

@@ -20,7 +20,8 @@ import type { HeldPartition, SupervisedCorrelator, Supervisor } from "../Partiti
 import { Topics } from "../Topics.ts";
 import { auditServices } from "../ServiceAudit.ts";
 import { EventStore } from "../../storage/EventStore.ts";
-import type { ActiveListsSource } from "./ControlServer.ts";
+import { RE2JS } from "re2js";
+import { ActiveListQueryInvalid, type ActiveListRecordInfo, type ActiveListsSource, type NodeActiveListRecords } from "./ControlServer.ts";
 import { CounterRates } from "./CounterRates.ts";
 import {
   ClusterStateError,
@@ -275,20 +276,47 @@ export const make = (
         };
       });
 
-    // Read off the live engines between batches (single-threaded): the counts cover appliedSequence.
-    const activeLists: ActiveListsSource = (correlatorId) =>
-      Effect.suspend(() => {
-        if (!options.correlators.some(({ spec }) => spec.id === correlatorId)) return Effect.fail(new CorrelatorNotFound({ correlatorId }));
-        const partitions = heldPartitions()
-          .filter((held) => held.correlatorId === correlatorId)
-          .map((held) => ({
-            partition: held.partition,
-            epoch: held.lease.epoch,
-            appliedSequence: held.actor.stats.lastSequence,
-            lists: held.actor.engine.activeListSizes(),
-          }));
-        return Effect.succeed({ nodeId: options.nodeId, partitions });
-      });
+    // Read off the live engines between batches (single-threaded): the counts and records cover appliedSequence.
+    const activeLists: ActiveListsSource = {
+      lists: (correlatorId) =>
+        Effect.suspend(() => {
+          if (!options.correlators.some(({ spec }) => spec.id === correlatorId)) return Effect.fail(new CorrelatorNotFound({ correlatorId }));
+          const partitions = heldPartitions()
+            .filter((held) => held.correlatorId === correlatorId)
+            .map((held) => ({
+              partition: held.partition,
+              epoch: held.lease.epoch,
+              appliedSequence: held.actor.stats.lastSequence,
+              lists: held.actor.engine.activeListSizes(),
+            }));
+          return Effect.succeed({ nodeId: options.nodeId, partitions });
+        }),
+      records: (query) =>
+        Effect.suspend((): Effect.Effect<NodeActiveListRecords, CorrelatorNotFound | ActiveListQueryInvalid> => {
+          if (!options.correlators.some(({ spec }) => spec.id === query.correlatorId)) return Effect.fail(new CorrelatorNotFound({ correlatorId: query.correlatorId }));
+          let pattern: RE2JS | undefined;
+          try {
+            // RE2 (linear time): the pattern comes from a tenant's user through the gateway.
+            pattern = query.keyPattern === undefined ? undefined : RE2JS.compile(query.keyPattern, RE2JS.CASE_INSENSITIVE);
+          } catch (cause) {
+            return Effect.fail(new ActiveListQueryInvalid({ message: `key pattern does not compile: ${(cause as Error).message}` }));
+          }
+          const matches = pattern === undefined ? undefined : (key: string) => pattern.test(key);
+          const partitions = heldPartitions()
+            .filter((held) => held.correlatorId === query.correlatorId)
+            .map((held) => {
+              const page = held.actor.engine.activeListPage(query.list, { ...(matches !== undefined ? { matches } : {}), offset: query.offset, limit: query.limit });
+              return {
+                partition: held.partition,
+                epoch: held.lease.epoch,
+                appliedSequence: held.actor.stats.lastSequence,
+                total: page?.total ?? 0,
+                records: withinBytes(page?.records ?? [], MaxRecordBytesPerAnswer),
+              };
+            });
+          return Effect.succeed({ nodeId: options.nodeId, partitions });
+        }),
+    };
 
     const status: NodeStatus = {
       nodeInfo: Effect.sync(() => ({
@@ -337,3 +365,18 @@ export const make = (
       }),
     };
   });
+
+// gRPC's default limit on a message is 4 MiB: a page of records stays well below it.
+const MaxRecordBytesPerAnswer = 1024 * 1024;
+
+/** The first records that fit in `budget` bytes (roughly, as UTF-16 lengths), at least one so a caller paging on always moves. */
+const withinBytes = (records: ReadonlyArray<ActiveListRecordInfo>, budget: number): ReadonlyArray<ActiveListRecordInfo> => {
+  let bytes = 0;
+  for (let index = 0; index < records.length; index++) {
+    const record = records[index]!;
+    bytes += record.key.length + 32;
+    for (const name in record.fields) bytes += name.length + record.fields[name]!.length + 8;
+    if (bytes > budget && index > 0) return records.slice(0, index);
+  }
+  return records;
+};

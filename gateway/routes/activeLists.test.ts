@@ -1,10 +1,13 @@
 // Active lists through the real routes with the in-memory importer standing in for running
 // correlators: listing with record counts, CSV/TSV/internal import with line-numbered refusals,
-// clear, audit, and a correlator of another tenant reading exactly as an unknown one.
+// clear, a list's records page by page with a key filter, deleting records, export in each format
+// that imports back to the same records, audit, and a correlator of another tenant reading
+// exactly as an unknown one.
+import fc from "fast-check"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { TenantId } from "../../model/Ids.ts"
 import { embeddedGatewayApp, provisionUsers } from "../../test/support/gatewayUsers.ts"
-import { parseActiveListFile } from "../ActiveListFile.ts"
+import { parseActiveListFile, writeActiveListFile, type ActiveListFormat } from "../ActiveListFile.ts"
 import { activeListIdOf, makeMemory } from "../ActiveListImporter.ts"
 import type { ApiContext } from "../ApiContext.ts"
 import { buildApiServer } from "../ApiServer.ts"
@@ -21,7 +24,8 @@ const tenants = [
 
 const lists = makeMemory([
   { id: "alpha-soc", tenantID: Alpha, lists: ["attackers", "vips"] },
-  { id: "beta-soc", tenantID: Beta, lists: ["bad-ips"] }
+  { id: "beta-soc", tenantID: Beta, lists: ["bad-ips"] },
+  { id: "alpha-intel", tenantID: Alpha, lists: ["feeds", "copy"] }
 ])
 const { runtime, app } = await embeddedGatewayApp(tenants, { activeListImporter: lists })
 
@@ -169,5 +173,165 @@ describe("parseActiveListFile", () => {
     expect(refused).toEqual({ ok: false, problem: { line: 4, reason: "expected 2 fields as in the header, found 1" } })
     expect(parseActiveListFile(new Uint8Array([0xff, 0xfe, 0x00]), "csv", "k")).toMatchObject({ ok: false, problem: { line: 1 } })
     expect(parseActiveListFile(new TextEncoder().encode('k\n"a"b\n'), "csv", "k")).toMatchObject({ ok: false, problem: { line: 2, reason: "text after the closing quote of a cell" } })
+  })
+})
+
+const intel = (path: string) => `/activeLists/${path}${path.includes("?") ? "&" : "?"}correlatorID=alpha-intel`
+const feedsCsv = (count: number) => `ip,source\n${Array.from({ length: count }, (_, index) => `10.1.${Math.floor(index / 256)}.${index % 256},feed-${index}`).join("\n")}\n`
+
+describe("GET /api/v1/activeLists/records", () => {
+  it("pages a list's records 250 at a time in key order, with their fields and times", async () => {
+    expect((await call("alpha-t2", "POST", intel("import?activeListName=feeds&format=csv&keyField=ip&clear"), feedsCsv(300))).status).toBe(204)
+    const first = await call("alpha-junior", "GET", intel("records?activeListName=feeds"))
+    const second = await call("alpha-junior", "GET", intel(`records?activeListID=${activeListIdOf("alpha-intel", "feeds")}&page=2`))
+    const third = await call("alpha-junior", "GET", intel("records?activeListName=feeds&page=3"))
+    expect([first.status, second.status, third.status]).toEqual([200, 200, 200])
+    const keys = [...(first.body as Array<{ key: string }>), ...(second.body as Array<{ key: string }>)].map((record) => record.key)
+    expect([(first.body as Array<unknown>).length, (second.body as Array<unknown>).length, third.body]).toEqual([250, 50, []])
+    expect(keys).toEqual(Object.keys(records("alpha-intel", "feeds")).sort())
+    expect((first.body as Array<unknown>)[0]).toEqual({ key: "10.1.0.0", fields: { ip: "10.1.0.0", source: "feed-0" }, createdAt: null, expiresAt: null })
+  })
+
+  it("key is a case-insensitive regular expression; a bad pattern or an unnamed list is a 400, an unknown list a 404", async () => {
+    await call("alpha-t2", "POST", intel("import?activeListName=copy&format=csv&keyField=host&clear"), "host\nMail.Example\nweb.example\nmail.other\n")
+    const found = await call("alpha-junior", "GET", intel(`records?activeListName=copy&key=${encodeURIComponent("^MAIL\\.")}`))
+    expect((found.body as Array<{ key: string }>).map((record) => record.key)).toEqual(["Mail.Example", "mail.other"])
+    expect((await call("alpha-junior", "GET", intel(`records?activeListName=copy&key=${encodeURIComponent("(a")}`))).body).toMatchObject({ message: "invalid key pattern" })
+    expect((await call("alpha-junior", "GET", intel("records"))).body).toMatchObject({ message: "active list not named" })
+    expect((await call("alpha-junior", "GET", intel("records?activeListName=nope"))).status).toBe(404)
+  })
+
+  it("another tenant's correlator answers exactly as an unknown one", async () => {
+    const foreign = await call("alpha-junior", "GET", "/activeLists/records?correlatorID=beta-soc&activeListName=bad-ips")
+    const unknown = await call("alpha-junior", "GET", "/activeLists/records?correlatorID=no-such&activeListName=bad-ips")
+    expect(foreign.status).toBe(404)
+    expect(foreign).toEqual(unknown)
+  })
+})
+
+describe("POST /api/v1/activeLists/records/delete", () => {
+  it("deletes the named records (unknown keys skipped) and answers 204; the rest stay", async () => {
+    await call("alpha-t2", "POST", intel("import?activeListName=copy&format=csv&keyField=host&clear"), "host,owner\na.example,x\nb.example,y\nc.example,z\n")
+    const deleted = await app.inject({
+      method: "POST",
+      url: "/api/v1/activeLists/records/delete",
+      headers: { authorization: "Bearer alpha-t2" },
+      payload: { correlatorID: "alpha-intel", activeListName: "copy", keys: ["a.example", "c.example", "nobody.example"] }
+    })
+    expect(deleted.statusCode).toBe(204)
+    expect(records("alpha-intel", "copy")).toEqual({ "b.example": { host: "b.example", owner: "y" } })
+  })
+
+  it("a role without the import permission is 403, an unnamed list 400, no keys 400; another tenant's correlator answers as an unknown one and keeps its records", async () => {
+    const deleting = (token: string, payload: Record<string, unknown>) =>
+      app.inject({ method: "POST", url: "/api/v1/activeLists/records/delete", headers: { authorization: `Bearer ${token}` }, payload }).then((response) => ({ status: response.statusCode, body: response.json() as unknown }))
+    await call("beta-admin", "POST", "/activeLists/import?correlatorID=beta-soc&activeListName=bad-ips&format=csv&keyField=ip", "ip\n6.6.6.6\n")
+    expect((await deleting("alpha-junior", { correlatorID: "alpha-intel", activeListName: "copy", keys: ["b.example"] })).status).toBe(403)
+    expect((await deleting("alpha-t2", { correlatorID: "alpha-intel", keys: ["b.example"] })).body).toMatchObject({ message: "active list not named" })
+    expect((await deleting("alpha-t2", { correlatorID: "alpha-intel", activeListName: "copy", keys: [] })).status).toBe(400)
+    const foreign = await deleting("alpha-t2", { correlatorID: "beta-soc", activeListName: "bad-ips", keys: ["6.6.6.6"] })
+    const unknown = await deleting("alpha-t2", { correlatorID: "no-such", activeListName: "bad-ips", keys: ["6.6.6.6"] })
+    expect(foreign.status).toBe(404)
+    expect(foreign).toEqual(unknown)
+    expect(records("beta-soc", "bad-ips")).toEqual({ "6.6.6.6": { ip: "6.6.6.6" } })
+  })
+})
+
+describe("GET /api/v1/activeLists/export", () => {
+  const exported = async (token: string, search: string) => {
+    const response = await app.inject({ method: "GET", url: `/api/v1${intel(`export?${search}`)}`, headers: { authorization: `Bearer ${token}` } })
+    return { status: response.statusCode, type: response.headers["content-type"], text: response.body }
+  }
+
+  it("each format imports back into another list as the same records, and the file names the list", async () => {
+    const csv = 'ip,reason\n10.0.0.1,"scanner, noisy"\n10.0.0.2,"said ""hi""\ntwice"\n10.0.0.3,\n'
+    expect((await call("alpha-t2", "POST", intel("import?activeListName=feeds&format=csv&keyField=ip&clear"), csv)).status).toBe(204)
+    for (const [format, type, keyField] of [
+      ["csv", "text/csv", "ip"],
+      ["internal", "application/x-ndjson", undefined]
+    ] as const) {
+      const file = await exported("alpha-junior", `activeListName=feeds&format=${format}`)
+      expect(file.status, file.text).toBe(200)
+      expect(file.type).toBe(`${type}; charset=utf-8`)
+      const back = await call("alpha-t2", "POST", intel(`import?activeListName=copy&format=${format}&clear${keyField !== undefined ? `&keyField=${keyField}` : ""}`), file.text, type)
+      expect(back.status).toBe(204)
+      expect(records("alpha-intel", "copy")).toEqual(records("alpha-intel", "feeds"))
+    }
+    expect((await exported("alpha-junior", "activeListName=feeds&format=csv")).text.split("\r\n")[0]).toBe("ip,reason")
+  })
+
+  it("TSV round-trips plain records and refuses (409) one whose field holds a line break; a list of another tenant answers as an unknown one", async () => {
+    await call("alpha-t2", "POST", intel("import?activeListName=feeds&format=tsv&keyField=user&clear"), "user\tteam\nalice\tred\nbob\tblue\n", "text/tab-separated-values")
+    const file = await exported("alpha-junior", "activeListName=feeds&format=tsv")
+    expect(file.text).toBe("user\tteam\nalice\tred\nbob\tblue\n")
+    await call("alpha-t2", "POST", intel("import?activeListName=feeds&format=csv&keyField=user&clear"), 'user,team\nalice,"red\nteam"\n')
+    const refused = await exported("alpha-junior", "activeListName=feeds&format=tsv")
+    expect(refused.status).toBe(409)
+    expect(refused.text).toContain("alice")
+    const foreign = await app.inject({ method: "GET", url: "/api/v1/activeLists/export?correlatorID=beta-soc&activeListName=bad-ips&format=csv", headers: { authorization: "Bearer alpha-junior" } })
+    const unknown = await app.inject({ method: "GET", url: "/api/v1/activeLists/export?correlatorID=no-such&activeListName=bad-ips&format=csv", headers: { authorization: "Bearer alpha-junior" } })
+    expect(foreign.statusCode).toBe(404)
+    expect([foreign.statusCode, foreign.body]).toEqual([unknown.statusCode, unknown.body])
+  })
+})
+
+describe("audit of deletions and exports", () => {
+  it("a deletion is one type 4 event naming its keys, an export one naming its format; both of the main tenant, by the caller", async () => {
+    const now = Date.now()
+    const response = await app.inject({
+      method: "POST",
+      url: "/api/v1/events",
+      headers: { authorization: "Bearer admin-token" },
+      payload: { period: { from: new Date(now - 3_600_000).toISOString(), to: new Date(now + 3_600_000).toISOString() }, sql: "SELECT * FROM events WHERE Type = 4" }
+    })
+    const events = response.json() as Array<{ Name?: string; Message?: string; TenantID?: string; SourceUserName?: string; Extra?: Record<string, string> }>
+    const deleted = events.filter((event) => event.Name === "active list item deleted")
+    expect(deleted).toHaveLength(1)
+    expect(deleted[0]).toMatchObject({ TenantID: "main", SourceUserName: "alpha-t2", Message: "3 records deleted from active list copy" })
+    expect(JSON.parse(deleted[0]!.Extra!.keys!)).toEqual(["a.example", "c.example", "nobody.example"])
+    expect(deleted[0]!.Extra).toMatchObject({ tenantID: "alpha", activeListName: "copy", records: "3" })
+    const exports = events.filter((event) => event.Name === "active list exported")
+    expect(exports.map((event) => event.Extra?.format).sort()).toEqual(["csv", "csv", "internal", "tsv"])
+    for (const event of exports) expect(event).toMatchObject({ TenantID: "main", SourceUserName: "alpha-junior" })
+  })
+})
+
+describe("writeActiveListFile", () => {
+  // Records as a table import leaves them: every record holds its key in the key field and all have the same fields.
+  const tableRecords = fc
+    .uniqueArray(fc.string({ minLength: 1, maxLength: 8 }).filter((name) => name.trim() === name && name !== "ip"), { maxLength: 4 })
+    .chain((names) =>
+      fc.uniqueArray(
+        fc.record({ key: fc.string({ minLength: 1, maxLength: 12 }), values: fc.array(fc.string({ maxLength: 12 }), { minLength: names.length, maxLength: names.length }) }),
+        { selector: (record) => record.key, maxLength: 20 }
+      ).map((rows) => rows.map(({ key, values }) => ({ key, fields: { ip: key, ...Object.fromEntries(names.map((name, index) => [name, values[index]!])) } })))
+    )
+  const readBack = (text: string, format: ActiveListFormat, keyField: string | undefined) => parseActiveListFile(new TextEncoder().encode(text), format, keyField)
+
+  it("CSV written from table records parses back to the same records, whatever the cells hold (commas, quotes, line breaks)", () => {
+    fc.assert(
+      fc.property(tableRecords, (written) => {
+        const file = writeActiveListFile(written, "csv", undefined)
+        if (!file.ok) return false
+        const parsed = readBack(file.text, "csv", file.keyField)
+        expect(parsed).toEqual({ ok: true, records: written.length === 0 ? [] : written })
+        return true
+      })
+    )
+  })
+
+  it("the internal format parses back to exactly the written records, whatever their fields", () => {
+    const anyRecords = fc.uniqueArray(fc.record({ key: fc.string({ minLength: 1 }), fields: fc.dictionary(fc.string(), fc.string()) }), { selector: (record) => record.key, maxLength: 20 })
+    fc.assert(
+      fc.property(anyRecords, (written) => {
+        const file = writeActiveListFile(written, "internal", undefined)
+        expect(file.ok && readBack(file.text, "internal", undefined)).toEqual({ ok: true, records: written })
+      })
+    )
+  })
+
+  it("a table export adds a key column when no field holds the key, and refuses a header name with surrounding spaces", () => {
+    expect(writeActiveListFile([{ key: "k1", fields: { a: "1" } }, { key: "k2", fields: { b: "2" } }], "csv", undefined)).toEqual({ ok: true, text: "key,a,b\r\nk1,1,\"\"\r\nk2,\"\",2\r\n", keyField: "key" })
+    expect(writeActiveListFile([{ key: "k1", fields: { " a": "1" } }], "tsv", undefined)).toMatchObject({ ok: false })
   })
 })

@@ -46,6 +46,12 @@ const list = (name: string, fallback: string) =>
     Config.map((value) => value.split(",").map((item) => item.trim()).filter((item) => item.length > 0))
   )
 
+/** Days an open incident stays a candidate for automatic linking: the node's default, a tenant's settings may change it. */
+export const AutoLinkWindowDays: Config.Config<number> = Config.integer("CORVUS_INCIDENT_AUTOLINK_DAYS").pipe(
+  Config.withDefault(7),
+  Config.validate({ message: "CORVUS_INCIDENT_AUTOLINK_DAYS must be 0 to 3650", validation: (days) => days >= 0 && days <= 3650 })
+)
+
 export const NodeConfig: Config.Config<NodeConfig> = Config.all({
   mode: Config.literal("embedded", "cluster")("CORVUS_MODE").pipe(Config.withDefault("embedded" as const), Config.withDescription("embedded: one process, no servers; cluster: NATS + Cassandra")),
   nodeId: Config.string("CORVUS_NODE_ID").pipe(Config.withDefault("node-1")),
@@ -54,10 +60,7 @@ export const NodeConfig: Config.Config<NodeConfig> = Config.all({
   apiPort: Config.port("CORVUS_API_PORT").pipe(Config.withDefault(7223)),
   consolePort: Config.port("CORVUS_CONSOLE_PORT").pipe(Config.withDefault(7220)),
   controlPort: Config.port("CORVUS_CONTROL_PORT").pipe(Config.withDefault(7225)),
-  autoLinkWindowDays: Config.integer("CORVUS_INCIDENT_AUTOLINK_DAYS").pipe(
-    Config.withDefault(7),
-    Config.validate({ message: "CORVUS_INCIDENT_AUTOLINK_DAYS must be 0 to 3650", validation: (days) => days >= 0 && days <= 3650 })
-  ),
+  autoLinkWindowDays: AutoLinkWindowDays,
   https: Config.boolean("CORVUS_HTTPS").pipe(Config.withDefault(true), Config.withDescription("false serves the API and console over plain HTTP")),
   adminToken: Config.option(Config.redacted("CORVUS_ADMIN_TOKEN")).pipe(Config.map((value) => (value._tag === "Some" ? value.value : undefined))),
   dataDir: Config.string("CORVUS_DATA_DIR").pipe(Config.withDefault(".corvus/data")),

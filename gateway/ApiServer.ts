@@ -11,11 +11,13 @@ import { alertsRoutes } from "./routes/alerts.ts"
 import { clusterRoutes } from "./routes/cluster.ts"
 import { eventsRoutes } from "./routes/events.ts"
 import { activeListsRoutes } from "./routes/activeLists.ts"
+import { assetCategoriesRoutes } from "./routes/assetCategories.ts"
 import { assetsRoutes } from "./routes/assets.ts"
 import { incidentsRoutes } from "./routes/incidents.ts"
 import { resourcesRoutes } from "./routes/resources.ts"
 import { servicesRoutes } from "./routes/services.ts"
 import { sessionRoutes } from "./routes/session.ts"
+import { settingsRoutes } from "./routes/settings.ts"
 import { storageRoutes } from "./routes/storage.ts"
 import { tenantsRoutes } from "./routes/tenants.ts"
 import { usersRoutes } from "./routes/users.ts"
@@ -43,10 +45,12 @@ export const registerApi = async (app: FastifyInstance, context: ApiContext): Pr
       await api.register(tenantsRoutes(context))
       await api.register(incidentsRoutes(context))
       await api.register(assetsRoutes(context))
+      await api.register(assetCategoriesRoutes(context))
       await api.register(servicesRoutes(context))
       await api.register(resourcesRoutes(context))
       await api.register(activeListsRoutes(context))
       await api.register(storageRoutes(context))
+      await api.register(settingsRoutes(context))
     },
     { prefix: "/api/v1" }
   )

@@ -22,6 +22,7 @@ export type Action =
   | "tenants.read"
   | "cluster.read"
   | "storage.manage"
+  | "settings.manage"
 
 const Everyone: ReadonlyArray<Role> = ["general-administrator", "tenant-administrator", "tier-2-analyst", "tier-1-analyst", "junior-analyst"]
 const Analysts: ReadonlyArray<Role> = ["general-administrator", "tenant-administrator", "tier-2-analyst", "tier-1-analyst"]
@@ -51,7 +52,8 @@ export const Permissions: { readonly [A in Action]: ReadonlyArray<Role> } = {
   "users.manage": Administrators,
   "tenants.read": Everyone,
   "cluster.read": ["general-administrator"],
-  "storage.manage": Administrators
+  "storage.manage": Administrators,
+  "settings.manage": Administrators
 }
 
 /** Whether `role` may perform `action` in the tenant it is held in. */

@@ -1,10 +1,13 @@
 // Assets (SPEC §7): GET /api/v1/assets with KUMA's filters, POST assets/import (identity by
-// FQDN, else first IP; a known asset is updated) and POST assets/delete, each audited.
+// FQDN, else first IP; a known asset is updated) and POST assets/delete, each audited. An asset's
+// `categories` are ids of its tenant's asset categories (routes/assetCategories.ts).
 import { Clock, Effect, Option } from "effect"
 import type { FastifyPluginAsync } from "fastify"
 import { randomUUID } from "node:crypto"
 import { AssetId, type Asset } from "../../model/Asset.ts"
 import type { TenantId } from "../../model/Ids.ts"
+import { AssetCategoryId, type AssetCategory } from "../../model/AssetCategory.ts"
+import { AssetCategoryStore } from "../../storage/AssetCategoryStore.ts"
 import { AssetStore, fqdnKey } from "../../storage/AssetStore.ts"
 import { runOrFail, type ApiContext } from "../ApiContext.ts"
 import { PageParameter, PageSize, TenantIdsParameter } from "../ListQuery.ts"
@@ -70,7 +73,7 @@ const ImportedAsset = {
     macAddresses: { type: "array", items: MacAddress, maxItems: 256 },
     owner: { type: "string", maxLength: 512 },
     os: { type: "string", maxLength: 512 },
-    categories: { type: "array", items: { type: "string", maxLength: 256 }, maxItems: 256 }
+    categories: { type: "array", items: { type: "string", format: "uuid" }, maxItems: 256 }
   },
   required: ["name"],
   additionalProperties: false
@@ -208,6 +211,9 @@ export const assetsRoutes = (context: ApiContext): FastifyPluginAsync => async (
         context,
         Effect.gen(function* () {
           const store = yield* AssetStore
+          const categoryStore = yield* AssetCategoryStore
+          // Categories are looked for in the target tenant only: another tenant's reads as unknown.
+          const categoryOf = new Map<string, Option.Option<AssetCategory>>()
           const now = yield* Clock.currentTimeMillis
           const insertedIDs: Record<string, string> = {}
           const updatedIDs: Record<string, string> = {}
@@ -217,6 +223,17 @@ export const assetsRoutes = (context: ApiContext): FastifyPluginAsync => async (
             const ipAddresses = record.ipAddresses ?? []
             if (fqdn === undefined && ipAddresses.length === 0) {
               errors.push({ index, message: "an asset needs an fqdn or at least one IP address" })
+              continue
+            }
+            const wanted = new Set((record.categories ?? []).map((id) => id.toLowerCase()))
+            const categories: Array<string> = []
+            for (const id of wanted) {
+              if (!categoryOf.has(id)) categoryOf.set(id, yield* categoryStore.get(tenantId, AssetCategoryId.make(id)))
+              const category = categoryOf.get(id)!
+              if (Option.isSome(category)) categories.push(category.value.id)
+            }
+            if (categories.length < wanted.size) {
+              errors.push({ index, message: "unknown asset category" })
               continue
             }
             const identity = fqdn !== undefined ? { fqdn } : { ip: ipAddresses[0]! }
@@ -230,7 +247,7 @@ export const assetsRoutes = (context: ApiContext): FastifyPluginAsync => async (
               macAddresses: record.macAddresses ?? [],
               ...(record.owner !== undefined ? { owner: record.owner } : {}),
               ...(record.os !== undefined ? { os: record.os } : {}),
-              categories: record.categories ?? [],
+              categories,
               createdAt: Option.match(existing, { onNone: () => now, onSome: (found) => found.createdAt }),
               updatedAt: now
             }

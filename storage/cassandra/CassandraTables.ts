@@ -10,6 +10,8 @@ export const Tables = {
   incidentAlerts: "incident_alerts",
   assets: "assets",
   services: "services",
+  assetCategories: "asset_categories",
+  tenantSettings: "tenant_settings",
   users: "users",
   userLogins: "user_logins",
   tokens: "tokens",

@@ -18,7 +18,8 @@ import type {
   PartitionTable,
   PartitionTableEntry,
 } from "./NodeStatus.ts";
-import type { NodeActiveLists } from "./ControlServer.ts";
+import type { ActiveListRecordsQuery, NodeActiveListRecords, NodeActiveLists } from "./ControlServer.ts";
+import type { RestartServiceRequest } from "../ServiceRestarts.ts";
 
 /** A connection to one node's control plane. */
 export interface ControlClient {
@@ -41,6 +42,14 @@ export interface ControlClient {
   readonly reloadCorrelator: (correlatorId: string) => Effect.Effect<DeployResult, ControlError>;
   /** A correlator's active lists with record counts in the partitions the node holds; NOT_FOUND for a correlator it does not run. */
   readonly getActiveLists: (correlatorId: string) => Effect.Effect<NodeActiveLists, ControlError>;
+  /** A page of one active list's records (key order) in the partitions the node holds; `limit` 0 is the server's default. */
+  readonly getActiveListRecords: (query: ActiveListRecordsQuery) => Effect.Effect<NodeActiveListRecords, ControlError>;
+  /**
+   * Restarts a service the node runs and answers once it runs again (and its restart is audited);
+   * NOT_FOUND when the node does not run it, ABORTED when it did not start again. Default deadline
+   * 60 s: a collector flushes what it accepted before it reopens.
+   */
+  readonly restartService: (request: RestartServiceRequest, deadline?: Duration.DurationInput) => Effect.Effect<{ readonly nodeId: string; readonly kind: string }, ControlError>;
 }
 
 /**
@@ -176,6 +185,37 @@ export const make = (address: string, options: Options = {}): Effect.Effect<Cont
             })),
           })),
         ),
+      getActiveListRecords: (query) =>
+        unary<Proto.GetActiveListRecordsRequest, Proto.GetActiveListRecordsResponse>("GetActiveListRecords", client.getActiveListRecords, {
+          correlatorId: query.correlatorId,
+          list: query.list,
+          keyPattern: query.keyPattern ?? "",
+          offset: query.offset,
+          limit: query.limit,
+        }).pipe(
+          Effect.map((response) => ({
+            nodeId: response.nodeId,
+            partitions: response.partitions.map((partition) => ({
+              partition: partition.partition,
+              epoch: partition.epoch,
+              appliedSequence: partition.appliedSequence,
+              total: partition.total,
+              records: partition.records.map((record) => ({
+                key: record.key,
+                fields: Object.fromEntries(record.fields.map((field) => [field.name, field.value])),
+                createdAt: record.createdAtMs,
+                expiresAt: record.expires ? record.expiresAtMs : undefined,
+              })),
+            })),
+          })),
+        ),
+      restartService: (request, deadline = Duration.seconds(60)) =>
+        unary<Proto.RestartServiceRequest, Proto.RestartServiceResponse>(
+          "RestartService",
+          client.restartService,
+          { serviceId: request.serviceId, tenantId: request.tenantId, requestedBy: request.requestedBy },
+          Duration.toMillis(deadline),
+        ).pipe(Effect.map((response) => ({ nodeId: response.nodeId, kind: response.kind }))),
     };
   });
 

@@ -20,6 +20,7 @@ import {
   type PartitionTable,
   type PartitionTableEntry,
 } from "./NodeStatus.ts";
+import type { ServiceNotRunHere, ServiceRestartFailed, ServiceRestartSource } from "../ServiceRestarts.ts";
 
 /** A bound, serving control server. */
 export interface ControlServer {
@@ -55,13 +56,58 @@ export interface NodeActiveLists {
   readonly partitions: ReadonlyArray<PartitionActiveLists>;
 }
 
-/** Where GetActiveLists is answered from (LiveNodeStatus); NOT_FOUND for a correlator the node does not run. */
-export type ActiveListsSource = (correlatorId: string) => Effect.Effect<NodeActiveLists, CorrelatorNotFound>;
+/** Which records of one active list to read (GetActiveListRecords). */
+export interface ActiveListRecordsQuery {
+  readonly correlatorId: string;
+  readonly list: string;
+  /** A case-insensitive RE2 pattern the key must match; undefined: every key. */
+  readonly keyPattern: string | undefined;
+  readonly offset: number;
+  /** At most this many records per partition (fewer when they would make too large an answer). */
+  readonly limit: number;
+}
+
+/** One live record of an active list; times are stream time, unix ms. */
+export interface ActiveListRecordInfo {
+  readonly key: string;
+  readonly fields: Readonly<Record<string, string>>;
+  readonly createdAt: number;
+  /** Undefined for a record that never expires. */
+  readonly expiresAt: number | undefined;
+}
+
+/** One partition's page of an active list's records, and how many match in all. */
+export interface PartitionActiveListRecords {
+  readonly partition: number;
+  readonly epoch: number;
+  readonly appliedSequence: number;
+  readonly total: number;
+  readonly records: ReadonlyArray<ActiveListRecordInfo>;
+}
+
+/** One active list's records on one node: the partitions of the correlator that node holds. */
+export interface NodeActiveListRecords {
+  readonly nodeId: string;
+  readonly partitions: ReadonlyArray<PartitionActiveListRecords>;
+}
+
+/** The key pattern of a GetActiveListRecords call does not compile. */
+export class ActiveListQueryInvalid extends Data.TaggedError("ActiveListQueryInvalid")<{
+  readonly message: string;
+}> {}
+
+/** Where GetActiveLists and GetActiveListRecords are answered from (LiveNodeStatus); NOT_FOUND for a correlator the node does not run. */
+export interface ActiveListsSource {
+  readonly lists: (correlatorId: string) => Effect.Effect<NodeActiveLists, CorrelatorNotFound>;
+  readonly records: (query: ActiveListRecordsQuery) => Effect.Effect<NodeActiveListRecords, CorrelatorNotFound | ActiveListQueryInvalid>;
+}
 
 export interface Options {
   readonly status: NodeStatus;
-  /** Answers GetActiveLists; without it the call is UNIMPLEMENTED. */
+  /** Answers GetActiveLists and GetActiveListRecords; without it they are UNIMPLEMENTED. */
   readonly activeLists?: ActiveListsSource;
+  /** Answers RestartService; without it the call is UNIMPLEMENTED. */
+  readonly restartService?: ServiceRestartSource;
   /** Loopback only until the control plane has TLS. Default 127.0.0.1. */
   readonly host?: string;
   /** 0 lets the OS pick a free port; read it from the result. */
@@ -87,7 +133,7 @@ export const make = (options: Options): Effect.Effect<ControlServer, ControlServ
     const { port } = yield* Effect.acquireRelease(
       Effect.async<{ readonly server: grpc.Server; readonly port: number }, ControlServerError>((resume) => {
         const server = new grpc.Server();
-        server.addService(Proto.ControlService, implementation(options.status, run, options.activeLists));
+        server.addService(Proto.ControlService, implementation(options.status, run, options.activeLists, options.restartService));
         // grpc-js >= 1.10 starts serving as soon as the bind succeeds.
         server.bindAsync(requested, grpc.ServerCredentials.createInsecure(), (error, port) => {
           if (error !== null) {
@@ -106,7 +152,12 @@ export const make = (options: Options): Effect.Effect<ControlServer, ControlServ
 // Forks an effect into the server's FiberSet.
 type Run = <A, E>(effect: Effect.Effect<A, E>) => Fiber.RuntimeFiber<A, E>;
 
-const implementation = (status: NodeStatus, run: Run, activeLists: ActiveListsSource | undefined): Proto.ControlServer => ({
+const implementation = (
+  status: NodeStatus,
+  run: Run,
+  activeLists: ActiveListsSource | undefined,
+  restartService: ServiceRestartSource | undefined,
+): Proto.ControlServer => ({
   getNodeInfo: (call, callback) => answer(call, callback, "GetNodeInfo", Effect.map(status.nodeInfo, toProtoNodeInfo), run),
   listPartitions: (call, callback) =>
     answer(
@@ -153,7 +204,24 @@ const implementation = (status: NodeStatus, run: Run, activeLists: ActiveListsSo
     ),
   getActiveLists: (call, callback) => {
     if (activeLists === undefined) return callback({ code: grpc.status.UNIMPLEMENTED, details: "this node does not report active lists" }, null);
-    answer(call, callback, "GetActiveLists", Effect.map(activeLists(call.request.correlatorId), toProtoActiveLists), run);
+    answer(call, callback, "GetActiveLists", Effect.map(activeLists.lists(call.request.correlatorId), toProtoActiveLists), run);
+  },
+  getActiveListRecords: (call, callback) => {
+    if (activeLists === undefined) return callback({ code: grpc.status.UNIMPLEMENTED, details: "this node does not report active lists" }, null);
+    const request = call.request;
+    const query: ActiveListRecordsQuery = {
+      correlatorId: request.correlatorId,
+      list: request.list,
+      keyPattern: request.keyPattern === "" ? undefined : request.keyPattern,
+      offset: request.offset,
+      limit: request.limit === 0 ? DefaultRecordsLimit : Math.min(request.limit, MaxRecordsLimit),
+    };
+    answer(call, callback, "GetActiveListRecords", Effect.map(activeLists.records(query), toProtoActiveListRecords), run);
+  },
+  restartService: (call, callback) => {
+    if (restartService === undefined) return callback({ code: grpc.status.UNIMPLEMENTED, details: "this node does not restart services" }, null);
+    const request = call.request;
+    answer(call, callback, "RestartService", restartService({ serviceId: request.serviceId, tenantId: request.tenantId, requestedBy: request.requestedBy }), run);
   },
 });
 
@@ -165,8 +233,30 @@ const toProtoActiveLists = (answer: NodeActiveLists): Proto.GetActiveListsRespon
     .map((partition) => ({ ...partition, lists: partition.lists.map((list) => ({ ...list })) })),
 });
 
+const DefaultRecordsLimit = 1_000;
+const MaxRecordsLimit = 10_000;
+
+const toProtoActiveListRecords = (answer: NodeActiveListRecords): Proto.GetActiveListRecordsResponse => ({
+  nodeId: answer.nodeId,
+  partitions: [...answer.partitions]
+    .sort((a, b) => a.partition - b.partition)
+    .map((partition) => ({
+      partition: partition.partition,
+      epoch: partition.epoch,
+      appliedSequence: partition.appliedSequence,
+      total: partition.total,
+      records: partition.records.map((record) => ({
+        key: record.key,
+        fields: Object.entries(record.fields).map(([name, value]) => ({ name, value })),
+        createdAtMs: record.createdAt,
+        expires: record.expiresAt !== undefined,
+        expiresAtMs: record.expiresAt ?? 0,
+      })),
+    })),
+});
+
 /** What a NodeStatus may fail with: domain outcomes a client is told, or unreadable cluster state. */
-type StatusFailure = CorrelatorNotFound | GroupNotFound | CorrelatorInvalid | DeployRefused | ClusterStateError;
+type StatusFailure = CorrelatorNotFound | GroupNotFound | CorrelatorInvalid | DeployRefused | ClusterStateError | ActiveListQueryInvalid | ServiceNotRunHere | ServiceRestartFailed;
 
 // Domain outcomes carry only what the client asked about; an infrastructure failure is named
 // but its cause (a driver message, an address) stays in the node's log.
@@ -174,11 +264,15 @@ const toServiceError = (failure: StatusFailure): Partial<grpc.StatusObject> => {
   switch (failure._tag) {
     case "CorrelatorNotFound":
     case "GroupNotFound":
+    case "ServiceNotRunHere":
       return { code: grpc.status.NOT_FOUND, details: failure.message };
     case "CorrelatorInvalid":
+    case "ActiveListQueryInvalid":
       return { code: grpc.status.INVALID_ARGUMENT, details: failure.message };
     case "DeployRefused":
       return { code: grpc.status.FAILED_PRECONDITION, details: failure.message };
+    case "ServiceRestartFailed":
+      return { code: grpc.status.ABORTED, details: failure.message };
     case "ClusterStateError":
       return { code: grpc.status.UNAVAILABLE, details: "cluster state (membership, leases, correlator registry) unavailable; retry later" };
   }
@@ -200,7 +294,7 @@ const answer = <Req, Res>(
         const failure = Cause.failureOption(exit.cause);
         if (Option.isSome(failure)) {
           const error = toServiceError(failure.value);
-          const logged = failure.value._tag === "ClusterStateError" ? Effect.logWarning(`control ${method} failed`, exit.cause) : Effect.void;
+          const logged = failure.value._tag === "ClusterStateError" || failure.value._tag === "ServiceRestartFailed" ? Effect.logWarning(`control ${method} failed`, exit.cause) : Effect.void;
           return logged.pipe(Effect.andThen(Effect.sync(() => callback(error, null))));
         }
         return Effect.logError(`control ${method} failed`, exit.cause).pipe(

@@ -1,12 +1,14 @@
 // /api/v1/services through the real routes on the embedded stores: KUMA's paging and filters,
-// creating and deleting service records (audited), and a user of one tenant never sees or
-// touches another tenant's service, whatever id or tenant they name.
+// creating and deleting service records (audited), restarting a running service through the
+// restarter port, and a user of one tenant never sees or touches another tenant's service,
+// whatever id or tenant they name.
 import { Effect, Option } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { TenantId } from "../../model/Ids.ts"
 import { ServiceId, type Service } from "../../model/Service.ts"
 import { ServiceStore } from "../../storage/ServiceStore.ts"
 import { embeddedGatewayApp, provisionUsers } from "../../test/support/gatewayUsers.ts"
+import { makeMemory as memoryRestarter } from "../ServiceRestarter.ts"
 import { provisionAdmin } from "../UserProvisioning.ts"
 
 const Alpha = TenantId.make("alpha")
@@ -18,7 +20,12 @@ const tenants = [
   { id: Beta, name: "Beta", main: false }
 ]
 
-const { runtime, app } = await embeddedGatewayApp(tenants)
+// a-collector and b-collector run on a node; a-correlator has a record but runs nowhere.
+const restarter = memoryRestarter([
+  { id: "a-collector", tenantID: Alpha, node: "node-1" },
+  { id: "b-collector", tenantID: Beta, node: "node-1" }
+])
+const { runtime, app } = await embeddedGatewayApp(tenants, { serviceRestarter: restarter })
 
 const service = (id: string, tenantID: TenantId, name: string, kind: Service["kind"], paired: boolean, fqdn?: string): Service => ({
   id: ServiceId.make(id),
@@ -189,5 +196,46 @@ describe("POST /api/v1/services and DELETE /api/v1/services/{id}", () => {
       ["service deleted", "alpha-t2", "main", "alpha", createdId]
     ])
     for (const token of ["alpha-t2", "beta-admin"]) expect(await auditEvents(token)).toEqual([])
+  })
+})
+
+describe("POST /api/v1/services/{id}/restart", () => {
+  it("restarts the caller's running service through the nodes that run it and answers 204, naming the caller for the audit", async () => {
+    expect(await send("alpha-t2", "POST", "/services/a-collector/restart")).toEqual({ status: 204, body: undefined })
+    expect(restarter.restarts).toEqual([{ serviceId: "a-collector", tenantId: "alpha", kind: "collector", requestedBy: "alpha-t2" }])
+  })
+
+  it("another tenant's service id answers exactly as an unknown id (404) and restarts nothing; a role without services.manage is 403", async () => {
+    const before = restarter.restarts.length
+    const foreign = await send("alpha-t2", "POST", "/services/b-collector/restart")
+    expect(foreign).toEqual({ status: 404, body: { message: "service not found", details: "" } })
+    expect(await send("alpha-t2", "POST", "/services/no-such-service/restart")).toEqual(foreign)
+    expect(await send("alpha-junior", "POST", "/services/a-collector/restart")).toEqual({
+      status: 403,
+      body: { message: "access denied", details: "your role in tenant alpha does not allow managing services" }
+    })
+    expect((await send("alpha-t2", "POST", "/services/bad%20id/restart")).status).toBe(400)
+    expect(restarter.restarts.length).toBe(before)
+  })
+
+  it("a service that no live node runs is a 409 that says so", async () => {
+    expect(await send("alpha-t2", "POST", "/services/a-correlator/restart")).toEqual({
+      status: 409,
+      body: { message: "service not running", details: "no live node runs service a-correlator; start it (a node with it in its deployment) to pair it" }
+    })
+  })
+
+  it("a gateway without a restarter answers 409 for every service it finds", async () => {
+    const bare = await embeddedGatewayApp(tenants)
+    try {
+      await bare.runtime.runPromise(provisionAdmin("bare-admin"))
+      await bare.runtime.runPromise(Effect.flatMap(ServiceStore, (store) => store.save(service("lonely", Alpha, "Lonely", "collector", true))))
+      const response = await bare.app.inject({ method: "POST", url: "/api/v1/services/lonely/restart", headers: { authorization: "Bearer bare-admin" } })
+      expect(response.statusCode).toBe(409)
+      expect(response.json()).toMatchObject({ message: "service not running" })
+    } finally {
+      await bare.app.close()
+      await bare.runtime.dispose()
+    }
   })
 })

@@ -1,6 +1,7 @@
 // GET /api/v1/services (SPEC §7): the collectors, correlators, storages and agents of the
-// caller's tenants, with KUMA's filters, 250 per page; POST to create a service record and
-// DELETE /services/{id}, both audited.
+// caller's tenants, with KUMA's filters, 250 per page; POST to create a service record,
+// DELETE /services/{id}, both audited; POST /services/{id}/restart restarts it wherever it runs
+// (the node audits "service restarted" once it runs again).
 import { Clock, Effect, Option } from "effect"
 import type { FastifyPluginAsync } from "fastify"
 import { randomUUID } from "node:crypto"
@@ -14,6 +15,7 @@ import { ApiError, ErrorBody } from "../ApiError.ts"
 import { recordAudit } from "../AuditTrail.ts"
 import { principalOf } from "../Auth.ts"
 import { mayIn, tenantsFor, type Principal } from "../Principal.ts"
+import { serviceRestarterOf } from "../ServiceRestarter.ts"
 
 const Kinds = ["collector", "correlator", "storage", "agent"] as const satisfies ReadonlyArray<Service["kind"]>
 
@@ -102,6 +104,26 @@ const writeTenant = (principal: Principal, tenantId: string): TenantId => {
 }
 
 const rfc3339 = (millis: number) => new Date(millis).toISOString()
+
+/**
+ * The caller's service with this id, looked for only in the caller's tenants (another tenant's is
+ * never found); a seeded id held by several of them is the one the caller may manage.
+ */
+const managedService = (principal: Principal, id: ServiceId) =>
+  Effect.gen(function* () {
+    const store = yield* ServiceStore
+    const found: Array<Service> = []
+    for (const tenantId of principal.roles.keys()) {
+      const service = yield* store.get(tenantId, id)
+      if (Option.isSome(service)) found.push(service.value)
+    }
+    const service = found.find((candidate) => mayIn(principal, "services.manage", candidate.tenantID)) ?? found[0]
+    if (service === undefined) return { _tag: "missing" as const }
+    if (!mayIn(principal, "services.manage", service.tenantID)) return { _tag: "denied" as const, tenantId: service.tenantID }
+    return { _tag: "found" as const, service }
+  })
+
+const ManageDenied = (tenantId: string) => new ApiError(403, "access denied", `your role in tenant ${tenantId} does not allow managing services`)
 
 export const servicesRoutes = (context: ApiContext): FastifyPluginAsync => async (app) => {
   const tenantNames = new Map(context.tenants.map((tenant) => [tenant.id as string, tenant.name]))
@@ -198,15 +220,9 @@ export const servicesRoutes = (context: ApiContext): FastifyPluginAsync => async
         Effect.gen(function* () {
           const store = yield* ServiceStore
           // Only the caller's tenants are looked into: another tenant's service is never found, so never deleted.
-          const found: Array<Service> = []
-          for (const tenantId of principal.roles.keys()) {
-            const service = yield* store.get(tenantId, id)
-            if (Option.isSome(service)) found.push(service.value)
-          }
-          // Ids made by POST are fresh UUIDs; a seeded id held by several of the caller's tenants goes where the caller may delete.
-          const service = found.find((candidate) => mayIn(principal, "services.manage", candidate.tenantID)) ?? found[0]
-          if (service === undefined) return { _tag: "missing" as const }
-          if (!mayIn(principal, "services.manage", service.tenantID)) return { _tag: "denied" as const, tenantId: service.tenantID }
+          const lookup = yield* managedService(principal, id)
+          if (lookup._tag !== "found") return lookup
+          const service = lookup.service
           // Gone between the lookup and the delete: someone else deleted it, and audited that.
           if (!(yield* store.delete(service.tenantID, service.id))) return { _tag: "missing" as const }
           yield* recordAudit({
@@ -223,10 +239,32 @@ export const servicesRoutes = (context: ApiContext): FastifyPluginAsync => async
         case "missing":
           throw ServiceNotFound()
         case "denied":
-          throw new ApiError(403, "access denied", `your role in tenant ${outcome.tenantId} does not allow managing services`)
+          throw ManageDenied(outcome.tenantId)
         case "deleted":
           return reply.status(204).send()
       }
+    }
+  )
+
+  app.post<{ Params: { id: string } }>(
+    "/services/:id/restart",
+    { schema: { params: ServiceIdParams, response: { 204: NoBody, "4xx": ErrorBody, "5xx": ErrorBody } } },
+    async (request, reply) => {
+      const principal = principalOf(request)
+      const lookup = await runOrFail(context, managedService(principal, request.params.id as ServiceId))
+      if (lookup._tag === "missing") throw ServiceNotFound()
+      if (lookup._tag === "denied") throw ManageDenied(lookup.tenantId)
+      const service = lookup.service
+      // The nodes audit "service restarted" themselves, each once its service runs again, so a 204 means it is kept.
+      await runOrFail(
+        context,
+        serviceRestarterOf(context).restart({ serviceId: service.id, tenantId: service.tenantID, kind: service.kind, requestedBy: principal.login }),
+        (error) =>
+          error._tag === "ServiceNotRunning"
+            ? new ApiError(409, "service not running", `no live node runs service ${service.id}; start it (a node with it in its deployment) to pair it`)
+            : new ApiError(503, "service restart failed", `service ${service.id} could not be restarted; the node's log says why`)
+      )
+      return reply.status(204).send()
     }
   )
 }

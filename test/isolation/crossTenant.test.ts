@@ -16,7 +16,9 @@ import { ResourceFileId, ResourceId, type Resource } from "../../model/Resource.
 import type { ServiceId } from "../../model/Service.ts"
 import type { UserId } from "../../model/User.ts"
 import { AlertStore } from "../../storage/AlertStore.ts"
+import { AssetCategoryStore } from "../../storage/AssetCategoryStore.ts"
 import { AssetStore } from "../../storage/AssetStore.ts"
+import { SettingsStore } from "../../storage/SettingsStore.ts"
 import { EventStore } from "../../storage/EventStore.ts"
 import { IncidentStore } from "../../storage/IncidentStore.ts"
 import { ResourceFileStore } from "../../storage/ResourceFileStore.ts"
@@ -24,6 +26,7 @@ import { ResourceStore } from "../../storage/ResourceStore.ts"
 import { ServiceStore } from "../../storage/ServiceStore.ts"
 import { UserStore } from "../../storage/UserStore.ts"
 import { activeListIdOf, makeMemory } from "../../gateway/ActiveListImporter.ts"
+import { makeMemory as memoryRestarter } from "../../gateway/ServiceRestarter.ts"
 import type { ApiContext } from "../../gateway/ApiContext.ts"
 import { buildApiServer } from "../../gateway/ApiServer.ts"
 import { sealArchive } from "../../gateway/ResourceArchive.ts"
@@ -78,14 +81,19 @@ const activeLists = makeMemory([
   { id: "alpha-correlator", tenantID: TenantA, lists: ["alpha-list"] },
   { id: BCorrelator, tenantID: TenantB, lists: [BList] }
 ])
-const context: ApiContext = { run: (effect) => runtime.runPromiseExit(effect), tenants, logInternal: () => {}, activeListImporter: activeLists }
+// Both tenants' collectors run, so a restart of B's would go through if the route let it.
+const restarter = memoryRestarter([
+  { id: "alpha-collector", tenantID: TenantA, node: "node-1" },
+  { id: BServiceId, tenantID: TenantB, node: "node-1" }
+])
+const context: ApiContext = { run: (effect) => runtime.runPromiseExit(effect), tenants, logInternal: () => {}, activeListImporter: activeLists, serviceRestarter: restarter }
 const app = await buildApiServer(context)
 
 // ---------------------------------------------------------------------------------------------
 // Calling the API and recording which documented operation each call reached.
 
 interface ApiRequest {
-  readonly method: "GET" | "POST" | "PATCH" | "DELETE"
+  readonly method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE"
   readonly url: string
   readonly payload?: unknown
   readonly contentType?: string
@@ -141,6 +149,7 @@ interface Seeded {
   readonly bravoFile: string
   readonly alphaFile: string
   readonly bravoListId: string
+  readonly bravoCategories: { readonly parent: string; readonly child: string }
 }
 let seeded: Seeded
 let secretsOfB: Array<string> = []
@@ -194,7 +203,9 @@ const snapshotOfB = () =>
         file: yield* files.get(ResourceFileId.make(seeded.bravoFile)),
         users: [yield* users.getUser(seeded.users.bravoAdmin), yield* users.getUser(seeded.users.bravoAnalyst), yield* users.getUser(seeded.users.crossover)],
         tokens: [yield* users.tokensOfUser(seeded.users.bravoAdmin), yield* users.tokensOfUser(seeded.users.bravoAnalyst)],
-        list: Object.fromEntries(activeLists.records(BCorrelator, BList))
+        list: Object.fromEntries(activeLists.records(BCorrelator, BList)),
+        categories: yield* (yield* AssetCategoryStore).list({ tenantIds: [TenantB], ids: [], page: 1, pageSize: 250 }),
+        settings: yield* (yield* SettingsStore).get(TenantB)
       }
     })
   )
@@ -259,11 +270,17 @@ beforeAll(async () => {
   const other = (await callJson<{ id: string }>(Tokens.bravoAnalyst, { method: "POST", url: "/incidents", payload: { name: "bravo second incident" } })).id
   const alphaIncident = (await callJson<{ id: string }>(Tokens.alphaAnalyst, { method: "POST", url: "/incidents", payload: { name: "alpha incident" } })).id
 
+  // Asset categories (a parent and its child) and settings of B, through the API.
+  const bravoParent = (await callJson<{ id: string }>(Tokens.bravoAnalyst, { method: "POST", url: "/assets/categories", payload: { tenantID: TenantB, name: "bravo servers", priority: "high" } }, 201)).id
+  const bravoChild = (await callJson<{ id: string }>(Tokens.bravoAnalyst, { method: "POST", url: "/assets/categories", payload: { tenantID: TenantB, name: "bravo domain controllers", priority: "high", parentID: bravoParent } }, 201)).id
+  await callJson(Tokens.alphaAnalyst, { method: "POST", url: "/assets/categories", payload: { tenantID: TenantA, name: "alpha servers", priority: "low" } }, 201)
+  await callJson(Tokens.bravoAdmin, { method: "PUT", url: "/settings", payload: { tenantID: TenantB, incidents: { autoLink: { enabled: false, days: 42 } } } })
+
   // Assets through the API.
   const imported = await callJson<{ insertedIDs: Record<string, string> }>(Tokens.bravoAnalyst, {
     method: "POST",
     url: "/assets/import",
-    payload: { tenantID: TenantB, assets: [{ name: "bravo-host", fqdn: BFqdn, ipAddresses: [BAddress], macAddresses: [BMac], owner: "bravo owner", os: "bravo os", categories: ["bravo category"] }] }
+    payload: { tenantID: TenantB, assets: [{ name: "bravo-host", fqdn: BFqdn, ipAddresses: [BAddress], macAddresses: [BMac], owner: "bravo owner", os: "bravo os", categories: [bravoChild] }] }
   })
   await callJson(Tokens.alphaAnalyst, { method: "POST", url: "/assets/import", payload: { tenantID: TenantA, assets: [{ name: "alpha-host", fqdn: "alpha-host.a.example", ipAddresses: ["10.1.0.1"] }] } })
 
@@ -306,7 +323,8 @@ beforeAll(async () => {
     alphaResource: alphaResource.id,
     bravoFile,
     alphaFile,
-    bravoListId: activeListIdOf(BCorrelator, BList)
+    bravoListId: activeListIdOf(BCorrelator, BList),
+    bravoCategories: { parent: bravoParent, child: bravoChild }
   }
   secretsOfB = [
     Marker,
@@ -326,7 +344,9 @@ beforeAll(async () => {
     seeded.bravoAsset,
     bravoResource.id,
     bravoFile,
-    seeded.bravoListId
+    seeded.bravoListId,
+    bravoParent,
+    bravoChild
   ]
   snapshotBefore = await snapshotOfB()
 })
@@ -417,6 +437,18 @@ describe("lists, searches and counts show tenant A's users nothing of tenant B",
     await expectAnsweredAsMissing(Alpha, seeded.bravoAsset, freshUuid, (id) => get(`/assets?id=${id}`))
   })
 
+  it("GET assets/categories lists none of B's categories by tenant, id or name", async () => {
+    await expectBSees(get(`/assets/categories?tenantID=${TenantB}&name=bravo`), seeded.bravoCategories.child)
+    for (const url of ["/assets/categories", `/assets/categories?tenantID=${TenantB}`, "/assets/categories?name=bravo", `/assets/categories?tenantID=${TenantA}&tenantID=${TenantB}&name=servers`]) await expectNothingOfB(get(url))
+    for (const id of [seeded.bravoCategories.parent, seeded.bravoCategories.child]) await expectAnsweredAsMissing(Alpha, id, freshUuid, (value) => get(`/assets/categories?id=${value}`))
+  })
+
+  it("GET settings of tenant-b answers as for an unknown tenant", async () => {
+    await expectBSees(get(`/settings?tenantID=${TenantB}`), "\"days\":42")
+    await expectAnsweredAsMissing(Alpha, TenantB, freshTenant, (tenantID) => get(`/settings?tenantID=${tenantID}`))
+    await expectNothingOfB(get(`/settings?tenantID=${TenantA}`))
+  })
+
   it("GET services lists none of B's services by tenant, id, name, FQDN, kind or pairing", async () => {
     await expectBSees(get(`/services?tenantID=${TenantB}`), BServiceId)
     for (const url of ["/services", `/services?tenantID=${TenantB}`, "/services?name=bravo", "/services?fqdn=bravo", "/services?kind=collector&paired"]) await expectNothingOfB(get(url))
@@ -444,7 +476,17 @@ describe("lists, searches and counts show tenant A's users nothing of tenant B",
   })
 
   it("GET events/clusters, GET cluster and GET activeLists of A's own correlator show nothing of B", async () => {
-    for (const url of ["/events/clusters", "/cluster", "/activeLists?correlatorID=alpha-correlator"]) await expectNothingOfB(get(url))
+    for (const url of [
+      "/events/clusters",
+      "/cluster",
+      "/activeLists?correlatorID=alpha-correlator",
+      "/activeLists/records?correlatorID=alpha-correlator&activeListName=alpha-list",
+      "/activeLists/records?correlatorID=alpha-correlator&activeListName=alpha-list&key=bravo",
+      "/activeLists/export?correlatorID=alpha-correlator&activeListName=alpha-list&format=csv",
+      "/activeLists/export?correlatorID=alpha-correlator&activeListName=alpha-list&format=internal"
+    ]) {
+      await expectNothingOfB(get(url))
+    }
     await expectAnsweredAsMissing(Alpha, TenantB, freshTenant, (id) => get(`/events/clusters?tenantID=${id}`))
   })
 })
@@ -517,9 +559,31 @@ describe("an id of tenant B answers tenant A's users exactly as an unknown id", 
     }
   })
 
+  it("asset categories: adding in tenant-b or under B's category, deleting B's categories, and assets naming B's category answer as for missing ones and change nothing of B", async () => {
+    await expectAnsweredAsMissing(Alpha, TenantB, freshTenant, (tenantID) => post("/assets/categories", { tenantID, name: "alpha probe category", priority: "low" }))
+    await expectAnsweredAsMissing(Alpha, TenantB, freshTenant, (tenantID) => post("/assets/categories", { tenantID, name: "alpha probe category", priority: "low", parentID: seeded.bravoCategories.parent }))
+    for (const id of [seeded.bravoCategories.parent, seeded.bravoCategories.child]) {
+      await expectAnsweredAsMissing(Alpha, id, freshUuid, (parentID) => post("/assets/categories", { tenantID: TenantA, name: "alpha probe category", priority: "low", parentID }))
+      await expectAnsweredAsMissing(Alpha, id, freshUuid, (value) => ({ method: "DELETE", url: `/assets/categories/${value}` }))
+      await expectAnsweredAsMissing(Alpha, id, freshUuid, (category) => post("/assets/import", { tenantID: TenantA, assets: [{ name: "probe-host", fqdn: "probe-host.a.example", categories: [category] }] }))
+    }
+    await expectBUnchanged()
+  })
+
+  it("settings: writing tenant-b's settings answers as for an unknown tenant and changes nothing of B", async () => {
+    await expectAnsweredAsMissing(Alpha, TenantB, freshTenant, (tenantID) => ({ method: "PUT", url: "/settings", payload: { tenantID, incidents: { autoLink: { enabled: true, days: 1 } } } }))
+    await expectBUnchanged()
+  })
+
   it("services: B's service id asked as a filter answers as an unknown one", async () => {
     await expectAnsweredAsMissing(Alpha, BServiceId, freshToken("collector"), (id) => get(`/services?id=${id}&tenantID=${TenantB}`))
     await expectAnsweredAsMissing(Alpha, BServiceId, freshToken("collector"), (id) => get(`/services?id=${id}&kind=collector&paired`))
+  })
+
+  it("services: restarting B's service by id answers as for a missing one and restarts nothing of B", async () => {
+    await expectAnsweredAsMissing(Alpha, BServiceId, freshToken("collector"), (id) => post(`/services/${id}/restart`))
+    expect(restarter.restarts.filter((request) => request.tenantId === TenantB)).toEqual([])
+    await expectBUnchanged()
   })
 
   it("services: creating in tenant-b, and deleting B's service by id, answer as for missing ones and change nothing of B", async () => {
@@ -557,7 +621,7 @@ describe("an id of tenant B answers tenant A's users exactly as an unknown id", 
     await expectBUnchanged()
   })
 
-  it("active lists: B's correlator, and B's list named under A's correlator, answer as unknown ones for listing and import, and B's records stay", async () => {
+  it("active lists: B's correlator, and B's list named under A's correlator, answer as unknown ones for listing, records, import, deletion and export, and B's records stay", async () => {
     const csv = "key,value\nalpha-key,overwritten by A\nbravo-key,overwritten by A\n"
     const importing = (search: string): ApiRequest => ({ method: "POST", url: `/activeLists/import?${search}&format=csv&keyField=key&clear`, payload: csv, contentType: "text/csv" })
     await expectAnsweredAsMissing(Alpha, BCorrelator, freshToken("correlator"), (id) => get(`/activeLists?correlatorID=${id}`))
@@ -565,6 +629,23 @@ describe("an id of tenant B answers tenant A's users exactly as an unknown id", 
     await expectAnsweredAsMissing(Alpha, BCorrelator, freshToken("correlator"), (id) => importing(`correlatorID=${id}&activeListID=${seeded.bravoListId}`))
     await expectAnsweredAsMissing(Alpha, seeded.bravoListId, freshUuid, (id) => importing(`correlatorID=alpha-correlator&activeListID=${id}`))
     await expectAnsweredAsMissing(Alpha, BList, freshToken("list"), (name) => importing(`correlatorID=alpha-correlator&activeListName=${name}`))
+    // Reading B's records, deleting them and exporting B's list, by B's correlator or B's list under A's.
+    await expectBSees(get(`/activeLists/records?correlatorID=${BCorrelator}&activeListName=${BList}`), "bravo-key")
+    const deleting = (search: Record<string, string>) => post("/activeLists/records/delete", { ...search, keys: ["bravo-key"] })
+    for (const [path, suffix] of [
+      ["records", ""],
+      ["export", "&format=csv"],
+      ["export", "&format=internal"]
+    ] as const) {
+      await expectAnsweredAsMissing(Alpha, BCorrelator, freshToken("correlator"), (id) => get(`/activeLists/${path}?correlatorID=${id}&activeListName=${BList}${suffix}`))
+      await expectAnsweredAsMissing(Alpha, BCorrelator, freshToken("correlator"), (id) => get(`/activeLists/${path}?correlatorID=${id}&activeListID=${seeded.bravoListId}${suffix}`))
+      await expectAnsweredAsMissing(Alpha, seeded.bravoListId, freshUuid, (id) => get(`/activeLists/${path}?correlatorID=alpha-correlator&activeListID=${id}${suffix}`))
+      await expectAnsweredAsMissing(Alpha, BList, freshToken("list"), (name) => get(`/activeLists/${path}?correlatorID=alpha-correlator&activeListName=${name}${suffix}`))
+    }
+    await expectAnsweredAsMissing(Alpha, BCorrelator, freshToken("correlator"), (correlatorID) => deleting({ correlatorID, activeListName: BList }))
+    await expectAnsweredAsMissing(Alpha, BCorrelator, freshToken("correlator"), (correlatorID) => deleting({ correlatorID, activeListID: seeded.bravoListId }))
+    await expectAnsweredAsMissing(Alpha, seeded.bravoListId, freshUuid, (activeListID) => deleting({ correlatorID: "alpha-correlator", activeListID }))
+    await expectAnsweredAsMissing(Alpha, BList, freshToken("list"), (activeListName) => deleting({ correlatorID: "alpha-correlator", activeListName }))
     await expectBUnchanged()
   })
 

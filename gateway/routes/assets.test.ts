@@ -110,10 +110,27 @@ describe("POST /api/v1/assets/import", () => {
     expect(Option.getOrThrow(await storedBeta()).name).toBe("beta-db")
   })
 
-  it("malformed addresses and a record without a name are 400s", async () => {
-    expect((await call("alpha-admin", "POST", "/assets/import", { tenantID: "alpha", assets: [{ name: "x", ipAddresses: ["300.1.1.1"] }] })).status).toBe(400)
+  it("malformed addresses are 400s in KUMA's words; the shared tenant and an empty import are refused as KUMA does", async () => {
+    expect(await call("alpha-admin", "POST", "/assets/import", { tenantID: "alpha", assets: [{ name: "x", ipAddresses: ["300.1.1.1"] }] })).toMatchObject({
+      status: 400,
+      body: { message: "invalid value", details: "assets[0].ipAddresses[0]" }
+    })
     expect((await call("alpha-admin", "POST", "/assets/import", { tenantID: "alpha", assets: [{ name: "x", macAddresses: ["zz"] }] })).status).toBe(400)
-    expect((await call("alpha-admin", "POST", "/assets/import", { tenantID: "alpha", assets: [{ fqdn: "nameless.example" }] })).status).toBe(400)
+    expect(await call("alpha-admin", "POST", "/assets/import", { tenantID: "shared", assets: [{ fqdn: "x.example" }] })).toMatchObject({ status: 400, body: { message: "import into shared tenant not allowed" } })
+    expect(await call("alpha-admin", "POST", "/assets/import", { tenantID: "alpha", assets: [] })).toMatchObject({ status: 400, body: { message: "at least one asset required" } })
+  })
+
+  it("a record without a name takes its FQDN, else its first IP address; KUMA's os {name, version} is kept as one line", async () => {
+    const imported = await call("alpha-admin", "POST", "/assets/import", {
+      tenantID: "alpha",
+      assets: [{ fqdn: "nameless.alpha.example", os: { name: "Windows", version: 10 } }, { ipAddresses: ["10.9.9.9"] }]
+    })
+    expect(imported.status).toBe(200)
+    const listed = await call("alpha-admin", "GET", "/assets?tenantID=alpha&name=%5E(nameless%5C.alpha%5C.example%7C10%5C.9%5C.9%5C.9)%24")
+    expect((listed.body as Array<{ name: string; os?: string }>).map(({ name, os }) => ({ name, os })).sort((a, b) => a.name.localeCompare(b.name))).toEqual([
+      { name: "10.9.9.9", os: undefined },
+      { name: "nameless.alpha.example", os: "Windows 10" }
+    ])
   })
 })
 

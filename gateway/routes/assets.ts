@@ -12,6 +12,7 @@ import { AssetStore, fqdnKey } from "../../storage/AssetStore.ts"
 import { runOrFail, type ApiContext } from "../ApiContext.ts"
 import { PageParameter, PageSize, TenantIdsParameter } from "../ListQuery.ts"
 import { patternOf } from "../QueryPattern.ts"
+import { SharedTenantId } from "../../model/Tenant.ts"
 import { ApiError, ErrorBody } from "../ApiError.ts"
 import { recordAudit } from "../AuditTrail.ts"
 import { principalOf } from "../Auth.ts"
@@ -72,20 +73,26 @@ const ImportedAsset = {
     ipAddresses: { type: "array", items: IpAddress, maxItems: 256 },
     macAddresses: { type: "array", items: MacAddress, maxItems: 256 },
     owner: { type: "string", maxLength: 512 },
-    os: { type: "string", maxLength: 512 },
+    // KUMA sends {name, version}; a plain string is kept as it is.
+    os: {
+      anyOf: [
+        { type: "string", maxLength: 512 },
+        { type: "object", properties: { name: { type: "string", maxLength: 256 }, version: { type: "integer", minimum: 0 } }, additionalProperties: false }
+      ]
+    },
     categories: { type: "array", items: { type: "string", format: "uuid" }, maxItems: 256 }
   },
-  required: ["name"],
   additionalProperties: false
 } as const
 
 interface ImportedAsset {
-  name: string
+  /** KUMA's default when absent: the FQDN, else the first IP address. */
+  name?: string
   fqdn?: string
   ipAddresses?: Array<string>
   macAddresses?: Array<string>
   owner?: string
-  os?: string
+  os?: string | { name?: string; version?: number }
   categories?: Array<string>
 }
 
@@ -153,6 +160,13 @@ const writableTenant = (principal: Principal, action: Action, tenantId: string):
 
 const rfc3339 = (millis: number) => new Date(millis).toISOString()
 
+/** KUMA's {name, version} as one line ("Windows 10"); a string as it came; nothing when both parts are empty. */
+const osText = (os: ImportedAsset["os"]): string | undefined => {
+  if (os === undefined || typeof os === "string") return os
+  const text = [os.name ?? "", os.version === undefined ? "" : String(os.version)].filter((part) => part !== "").join(" ")
+  return text === "" ? undefined : text
+}
+
 export const assetsRoutes = (context: ApiContext): FastifyPluginAsync => async (app) => {
   const tenantNames = new Map(context.tenants.map((tenant) => [tenant.id as string, tenant.name]))
   const present = (asset: Asset) => ({
@@ -205,6 +219,9 @@ export const assetsRoutes = (context: ApiContext): FastifyPluginAsync => async (
     { schema: { body: ImportBody, response: { 200: ImportResult, "4xx": ErrorBody, "5xx": ErrorBody } } },
     async (request) => {
       const principal = principalOf(request)
+      // KUMA's refusals, in its words: the shared tenant holds no assets, and an empty import is a mistake.
+      if (request.body.tenantID === SharedTenantId) throw new ApiError(400, "import into shared tenant not allowed", "")
+      if (request.body.assets.length === 0) throw new ApiError(400, "at least one asset required", "")
       const tenantId = writableTenant(principal, "assets.manage", request.body.tenantID)
       const records = request.body.assets
       return runOrFail(
@@ -241,12 +258,12 @@ export const assetsRoutes = (context: ApiContext): FastifyPluginAsync => async (
             const asset: Asset = {
               id: Option.match(existing, { onNone: () => AssetId.make(randomUUID()), onSome: (found) => found.id }),
               tenantID: tenantId,
-              name: record.name,
+              name: record.name ?? fqdn ?? ipAddresses[0]!,
               ...(fqdn !== undefined ? { fqdn } : {}),
               ipAddresses,
               macAddresses: record.macAddresses ?? [],
               ...(record.owner !== undefined ? { owner: record.owner } : {}),
-              ...(record.os !== undefined ? { os: record.os } : {}),
+              ...(osText(record.os) !== undefined ? { os: osText(record.os)! } : {}),
               categories,
               createdAt: Option.match(existing, { onNone: () => now, onSome: (found) => found.createdAt }),
               updatedAt: now

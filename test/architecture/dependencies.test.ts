@@ -1,5 +1,6 @@
 // Dependencies point the way DESIGN.md draws them: model <- actors <- cluster; model <- storage;
 // collector and gateway use storage and model. actors/ stays pure: no I/O library, no cluster.
+// ui/ (the console) imports no server code at all.
 import { readdirSync, readFileSync, statSync } from "node:fs"
 import { dirname, join, relative, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -10,9 +11,9 @@ const root = fileURLToPath(new URL("../../", import.meta.url))
 const sourceFiles = (folder: string): Array<string> =>
   readdirSync(join(root, folder)).flatMap((name) => {
     const path = join(folder, name)
-    // Generated code and test support (testing/ folders, *Testing.ts) are not product code.
-    if (statSync(join(root, path)).isDirectory()) return name === "gen" || name === "testing" ? [] : sourceFiles(path)
-    return name.endsWith(".ts") && !name.endsWith(".test.ts") && !name.endsWith("Testing.ts") ? [path] : []
+    // Generated code, test support (testing/ folders, *Testing.ts) and the console build (dist/) are not product source.
+    if (statSync(join(root, path)).isDirectory()) return name === "gen" || name === "testing" || name === "dist" ? [] : sourceFiles(path)
+    return /\.tsx?$/.test(name) && !name.endsWith(".test.ts") && !name.endsWith("Testing.ts") ? [path] : []
   })
 
 const importsOf = (file: string): Array<string> => {
@@ -36,7 +37,9 @@ const rules: Record<string, { folders: ReadonlyArray<string>; packages: Readonly
     folders: ["collector", "model", "storage"],
     packages: ["effect", "node:net", "node:crypto", "node:tls", "node:dgram", "node:http", "node:https", "node:zlib", "node:fs", "node:path", "node:os", "node-forge", "@nats-io/transport-node", "re2js", "yaml"]
   },
-  gateway: { folders: ["gateway", "model", "storage", "ui"], packages: ["effect", "fastify", "@fastify/static", "@fastify/swagger", "node:crypto", "node:url", "re2js"] }
+  gateway: { folders: ["gateway", "model", "storage", "ui"], packages: ["effect", "fastify", "@fastify/static", "@fastify/swagger", "node:crypto", "node:fs", "node:url", "re2js"] },
+  // The console reaches the server only through the public REST API: it imports nothing of the server's folders.
+  ui: { folders: ["ui"], packages: ["preact", "vite", "node:url"] }
 }
 
 describe("module dependencies follow DESIGN.md", () => {

@@ -16,6 +16,7 @@ import { patternOf } from "../QueryPattern.ts"
 import { ApiError, ErrorBody } from "../ApiError.ts"
 import { recordAudit } from "../AuditTrail.ts"
 import { principalOf } from "../Auth.ts"
+import { tenantToActIn } from "../TenantAccess.ts"
 import { mayIn, tenantsFor, type Principal } from "../Principal.ts"
 
 const Priorities = ["low", "medium", "high"] as const satisfies ReadonlyArray<AssetCategoryPriority>
@@ -88,11 +89,7 @@ const ManageDenied = (tenantId: string) => new ApiError(403, "access denied", `y
  * The tenant a category is added to: a tenant where the caller holds no role answers as an
  * unknown one; a role there without the permission is 403.
  */
-const writeTenant = (principal: Principal, tenantId: string): TenantId => {
-  if (!principal.roles.has(tenantId as TenantId)) throw new ApiError(404, "tenant not found", "")
-  if (!mayIn(principal, "assets.manage", tenantId)) throw ManageDenied(tenantId)
-  return tenantId as TenantId
-}
+const writeTenant = (principal: Principal, tenantId: string): TenantId => tenantToActIn(principal, "assets.manage", tenantId, ManageDenied(tenantId).details)
 
 /** A pattern matching exactly `text`, ignoring case. */
 const exactly = (text: string): RegExp => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`, "i")

@@ -16,8 +16,9 @@ import { SharedTenantId } from "../../model/Tenant.ts"
 import { ApiError, ErrorBody } from "../ApiError.ts"
 import { recordAudit } from "../AuditTrail.ts"
 import { principalOf } from "../Auth.ts"
+import { tenantToActIn } from "../TenantAccess.ts"
 import type { Action } from "../Permissions.ts"
-import { mayIn, tenantsFor, type Principal } from "../Principal.ts"
+import { tenantsFor, type Principal } from "../Principal.ts"
 
 const AssetQuerystring = {
   type: "object",
@@ -152,11 +153,7 @@ const exactly = (text: string): RegExp => new RegExp(`^${text.replace(/[.*+?^${}
  * The tenant a write goes to: 403 when the caller holds a role there without the permission;
  * a tenant where they hold no role answers as an unknown one does.
  */
-const writableTenant = (principal: Principal, action: Action, tenantId: string): TenantId => {
-  if (!principal.roles.has(tenantId as TenantId)) throw new ApiError(404, "tenant not found", "")
-  if (!mayIn(principal, action, tenantId)) throw new ApiError(403, "access denied", `your role in tenant ${tenantId} does not allow this`)
-  return tenantId as TenantId
-}
+const writableTenant = (principal: Principal, action: Action, tenantId: string): TenantId => tenantToActIn(principal, action, tenantId)
 
 const rfc3339 = (millis: number) => new Date(millis).toISOString()
 

@@ -14,6 +14,7 @@ import { patternOf } from "../QueryPattern.ts"
 import { ApiError, ErrorBody } from "../ApiError.ts"
 import { recordAudit } from "../AuditTrail.ts"
 import { principalOf } from "../Auth.ts"
+import { tenantToActIn } from "../TenantAccess.ts"
 import { mayIn, tenantsFor, type Principal } from "../Principal.ts"
 import { serviceRestarterOf } from "../ServiceRestarter.ts"
 
@@ -97,11 +98,8 @@ const ServiceNotFound = () => new ApiError(404, "service not found", "")
  * The tenant a service is created in: a tenant where the caller holds no role answers as an
  * unknown one; a role there without the permission is 403.
  */
-const writeTenant = (principal: Principal, tenantId: string): TenantId => {
-  if (!principal.roles.has(tenantId as TenantId)) throw new ApiError(404, "tenant not found", "")
-  if (!mayIn(principal, "services.manage", tenantId)) throw new ApiError(403, "access denied", `your role in tenant ${tenantId} does not allow managing services`)
-  return tenantId as TenantId
-}
+const writeTenant = (principal: Principal, tenantId: string): TenantId =>
+  tenantToActIn(principal, "services.manage", tenantId, `your role in tenant ${tenantId} does not allow managing services`)
 
 const rfc3339 = (millis: number) => new Date(millis).toISOString()
 

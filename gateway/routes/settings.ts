@@ -7,11 +7,12 @@ import type { TenantId } from "../../model/Ids.ts"
 import { MaxAutoLinkDays, type IncidentSettings, type Settings } from "../../model/Settings.ts"
 import { effectiveSettings, SettingsStore } from "../../storage/SettingsStore.ts"
 import { runOrFail, type ApiContext } from "../ApiContext.ts"
-import { ApiError, ErrorBody } from "../ApiError.ts"
+import { ErrorBody } from "../ApiError.ts"
 import { recordAudit } from "../AuditTrail.ts"
 import { principalOf } from "../Auth.ts"
+import { tenantToActIn } from "../TenantAccess.ts"
 import type { Action } from "../Permissions.ts"
-import { mayIn, type Principal } from "../Principal.ts"
+import type { Principal } from "../Principal.ts"
 
 const TenantIdSchema = { type: "string", minLength: 1, maxLength: 64 } as const
 
@@ -65,11 +66,7 @@ const SettingsBody = {
  * The tenant asked about: one where the caller holds no role answers as an unknown one; a role
  * there without the permission is 403.
  */
-const tenantFor = (principal: Principal, action: Action, tenantId: string): TenantId => {
-  if (!principal.roles.has(tenantId as TenantId)) throw new ApiError(404, "tenant not found", "")
-  if (!mayIn(principal, action, tenantId)) throw new ApiError(403, "access denied", `your role in tenant ${tenantId} does not allow this`)
-  return tenantId as TenantId
-}
+const tenantFor = (principal: Principal, action: Action, tenantId: string): TenantId => tenantToActIn(principal, action, tenantId)
 
 const rfc3339 = (millis: number) => new Date(millis).toISOString()
 

@@ -8,8 +8,9 @@ import { runOrFail, type ApiContext } from "../ApiContext.ts"
 import { ApiError, ErrorBody } from "../ApiError.ts"
 import { recordAudit } from "../AuditTrail.ts"
 import { principalOf } from "../Auth.ts"
+import { tenantToActIn } from "../TenantAccess.ts"
 import { MainTenantId } from "../../model/Tenant.ts"
-import { mayIn, type Principal } from "../Principal.ts"
+import type { Principal } from "../Principal.ts"
 
 const DeleteBody = {
   type: "object",
@@ -43,8 +44,7 @@ const DeleteAnswer = {
 
 /** The tenant whose events go: no role there answers as an unknown tenant; a role without the permission is 403. */
 const storageTenant = (principal: Principal, tenantId: string): TenantId => {
-  if (!principal.roles.has(tenantId as TenantId)) throw new ApiError(404, "tenant not found", "")
-  if (!mayIn(principal, "storage.manage", tenantId)) throw new ApiError(403, "access denied", `your role in tenant ${tenantId} does not allow deleting stored events`)
+  tenantToActIn(principal, "storage.manage", tenantId, `your role in tenant ${tenantId} does not allow deleting stored events`)
   // The main tenant's events hold the audit trail: they go only by the configured retention.
   if (tenantId === MainTenantId) throw new ApiError(403, "access denied", "the main tenant's events hold the audit trail and are removed only by its retention")
   return tenantId as TenantId

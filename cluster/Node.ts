@@ -16,6 +16,7 @@ import type { Deployment } from "../model/Deployment.ts"
 import type { AlertStore } from "../storage/AlertStore.ts"
 import type { IncidentStore } from "../storage/IncidentStore.ts"
 import * as ActiveListBridge from "./ActiveListBridge.ts"
+import * as CorrelatorControlBridge from "./CorrelatorControlBridge.ts"
 import * as AlertService from "./AlertService.ts"
 import { MainTenantId } from "../model/Tenant.ts"
 import { auditServices } from "./ServiceAudit.ts"
@@ -220,7 +221,8 @@ export const run = (deployment: Deployment, options: NodeOptions) =>
       // Through the node's own control plane, as any other client of it.
       cluster: ClusterView.overview(control.address),
       activeListImporter: yield* ActiveListBridge.make({ correlators: supervised, controlAddress: control.address }),
-      serviceRestarter: yield* ServiceRestarterBridge.make()
+      serviceRestarter: yield* ServiceRestarterBridge.make(),
+      correlatorControl: yield* CorrelatorControlBridge.make({ correlators: supervised, controlAddress: control.address })
     }
     const identity = options.https === true ? yield* serverIdentity(options.caDir, options.host) : undefined
     const apiPort = edgeRoles.has("gateway") ? yield* listen(yield* Effect.promise(() => buildApiServer(context, identity)), options.host, options.apiPort, "API") : undefined

@@ -15,6 +15,7 @@ import type { UserStore } from "../storage/UserStore.ts"
 import type { ClusterOverview, ClusterOverviewUnavailable } from "./ClusterOverview.ts"
 import type { ActiveListImporterShape } from "./ActiveListImporter.ts"
 import type { ServiceRestarterShape } from "./ServiceRestarter.ts"
+import type { CorrelatorControlShape } from "./CorrelatorControl.ts"
 import { ApiError } from "./ApiError.ts"
 
 /** The stores routes read and write; every node provides them all. */
@@ -34,6 +35,8 @@ export interface ApiContext {
   readonly cluster?: Effect.Effect<ClusterOverview, ClusterOverviewUnavailable>
   /** Restarts a running service through the nodes that run it; absent where none is wired (every service then reads as not running). */
   readonly serviceRestarter?: ServiceRestarterShape
+  /** The running correlators' rules (view, validate, deploy); absent where none is wired (no correlator then runs). */
+  readonly correlatorControl?: CorrelatorControlShape
 }
 
 /** Runs `effect`; domain failures become ApiErrors via `mapError`, anything else a bare 500. */

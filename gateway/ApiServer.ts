@@ -9,6 +9,7 @@ import { authenticate } from "./Auth.ts"
 import { validationAnswer, type SchemaFailure } from "./ValidationAnswer.ts"
 import { alertsRoutes } from "./routes/alerts.ts"
 import { clusterRoutes } from "./routes/cluster.ts"
+import { correlatorsRoutes } from "./routes/correlators.ts"
 import { eventsRoutes } from "./routes/events.ts"
 import { activeListsRoutes } from "./routes/activeLists.ts"
 import { assetCategoriesRoutes } from "./routes/assetCategories.ts"
@@ -51,6 +52,7 @@ export const registerApi = async (app: FastifyInstance, context: ApiContext): Pr
       await api.register(activeListsRoutes(context))
       await api.register(storageRoutes(context))
       await api.register(settingsRoutes(context))
+      await api.register(correlatorsRoutes(context))
     },
     { prefix: "/api/v1" }
   )

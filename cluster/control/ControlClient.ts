@@ -36,7 +36,7 @@ export interface ControlClient {
   readonly drain: () => Effect.Effect<DrainResult, ControlError>;
   /** One live group's state on the node that holds its partition; NOT_FOUND otherwise (the message says why). */
   readonly getGroupState: (query: GroupQuery) => Effect.Effect<GroupStateInfo, ControlError>;
-  /** Stores a new revision of a correlator's rules; INVALID_ARGUMENT, NOT_FOUND or FAILED_PRECONDITION say why not. */
+  /** Stores a new revision of a correlator's rules (with `validateOnly`, only checks it); INVALID_ARGUMENT, NOT_FOUND or FAILED_PRECONDITION say why not. */
   readonly deployCorrelator: (document: CorrelatorDocument) => Effect.Effect<DeployResult, ControlError>;
   /** Deploys a correlator as the node's deployment file has it now. */
   readonly reloadCorrelator: (correlatorId: string) => Effect.Effect<DeployResult, ControlError>;
@@ -168,6 +168,7 @@ export const make = (address: string, options: Options = {}): Effect.Effect<Cont
         unary<Proto.DeployCorrelatorRequest, Proto.DeployCorrelatorResponse>("DeployCorrelator", client.deployCorrelator, {
           document: document.document,
           format: document.format,
+          validateOnly: document.validateOnly === true,
         }).pipe(Effect.map((response) => ({ correlatorId: response.correlatorId, revision: response.revision, created: response.created }))),
       reloadCorrelator: (correlatorId) =>
         unary<Proto.ReloadCorrelatorRequest, Proto.ReloadCorrelatorResponse>("ReloadCorrelator", client.reloadCorrelator, { correlatorId }).pipe(

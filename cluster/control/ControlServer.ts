@@ -190,7 +190,7 @@ const implementation = (
         if (format !== "json" && format !== "yaml") {
           return Effect.fail(new CorrelatorInvalid({ message: `format must be "json" or "yaml", not ${JSON.stringify(format).slice(0, 40)}` }));
         }
-        return status.deployCorrelator({ document: call.request.document, format });
+        return status.deployCorrelator({ document: call.request.document, format, validateOnly: call.request.validateOnly });
       }),
       run,
     ),

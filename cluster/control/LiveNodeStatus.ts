@@ -191,12 +191,13 @@ export const make = (
     const registryFailure = (error: CorrelatorRegistryError) => new ClusterStateError({ message: error.message, cause: error });
 
     // Decoded, one of ours, compiling, and keeping its partitioning; equal to the current revision stores nothing.
-    const deploySpec = (spec: CorrelatorSpec): Effect.Effect<DeployResult, CorrelatorInvalid | CorrelatorNotFound | DeployRefused | ClusterStateError> =>
+    const deploySpec = (spec: CorrelatorSpec, validateOnly = false): Effect.Effect<DeployResult, CorrelatorInvalid | CorrelatorNotFound | DeployRefused | ClusterStateError> =>
       Effect.gen(function* () {
         const supervised = options.correlators.find((correlator) => correlator.spec.id === spec.id);
         if (supervised === undefined) return yield* new CorrelatorNotFound({ correlatorId: spec.id });
         yield* Effect.try({ try: () => new CorrelatorEngine(spec), catch: (cause) => new CorrelatorInvalid({ message: (cause as Error).message }) });
         const current = yield* Effect.mapError(registry.current(spec.id), registryFailure);
+        const currentRevision = Option.match(current, { onNone: () => 0, onSome: (deployed) => deployed.revision });
         if (Option.isSome(current) && sameValue(current.value.spec, spec)) return { correlatorId: spec.id, revision: current.value.revision, created: false };
         const running = Option.match(current, { onNone: () => supervised.spec, onSome: (deployed) => deployed.spec });
         const wasSplittable = unpartitionableReason(running) === undefined;
@@ -208,6 +209,8 @@ export const make = (
               : `correlator ${spec.id} runs as one partition (${unpartitionableReason(running)}), and this change would make it partitionable; its partition count is fixed`,
           });
         }
+        // Every check a deploy makes has passed: a validation stops here.
+        if (validateOnly) return { correlatorId: spec.id, revision: currentRevision, created: false };
         const revision = yield* Effect.mapError(registry.deploy(spec), registryFailure);
         yield* auditServices("service reloaded", [{ id: spec.id, kind: "correlator", tenantId: spec.tenantId, name: spec.name }], options.nodeId, { revision: String(revision) }).pipe(
           Effect.provideService(EventStore, events),
@@ -218,7 +221,7 @@ export const make = (
     const deployCorrelator = (request: CorrelatorDocument) =>
       decodeResourceDocument(CorrelatorSpec, request.document, request.format === "yaml" ? "document.yaml" : "document.json").pipe(
         Effect.mapError((message) => new CorrelatorInvalid({ message })),
-        Effect.flatMap(deploySpec),
+        Effect.flatMap((spec) => deploySpec(spec, request.validateOnly === true)),
       );
 
     const reloadCorrelator = (correlatorId: string) =>

@@ -172,6 +172,8 @@ export class GroupNotFound extends Data.TaggedError("GroupNotFound")<{
 export interface CorrelatorDocument {
   readonly document: string;
   readonly format: "json" | "yaml";
+  /** Check only: the same checks and refusals as a deploy, nothing stored or audited; answers the current revision, created false. */
+  readonly validateOnly?: boolean;
 }
 
 /** Where a deploy or reload left a correlator. */

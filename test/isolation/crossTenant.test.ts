@@ -3,7 +3,7 @@
 // missing object gets; no list, search, count or error shows anything of B; no write touches B.
 // The served OpenAPI document decides what "every operation" is: one added later fails the
 // coverage test until it is probed here or excluded with a reason.
-import { Effect, Option } from "effect"
+import { Effect, Option, Schema } from "effect"
 import { randomBytes, randomUUID } from "node:crypto"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { Alert } from "../../model/Alert.ts"
@@ -27,6 +27,8 @@ import { ServiceStore } from "../../storage/ServiceStore.ts"
 import { UserStore } from "../../storage/UserStore.ts"
 import { activeListIdOf, makeMemory } from "../../gateway/ActiveListImporter.ts"
 import { makeMemory as memoryRestarter } from "../../gateway/ServiceRestarter.ts"
+import { makeMemory as memoryCorrelators, specJsonOf } from "../../gateway/CorrelatorControl.ts"
+import { CorrelatorSpec } from "../../model/Rule.ts"
 import type { ApiContext } from "../../gateway/ApiContext.ts"
 import { buildApiServer } from "../../gateway/ApiServer.ts"
 import { sealArchive } from "../../gateway/ResourceArchive.ts"
@@ -86,7 +88,19 @@ const restarter = memoryRestarter([
   { id: "alpha-collector", tenantID: TenantA, node: "node-1" },
   { id: BServiceId, tenantID: TenantB, node: "node-1" }
 ])
-const context: ApiContext = { run: (effect) => runtime.runPromiseExit(effect), tenants, logInternal: () => {}, activeListImporter: activeLists, serviceRestarter: restarter }
+// Both tenants' correlators run, so a deploy to B's would go through if the routes let it.
+const correlatorJson = (id: string, tenantId: TenantId, name: string) => ({
+  id,
+  tenantId,
+  name,
+  sources: [{ tenantId }],
+  rules: [{ kind: "simple", id: `${id}-rule`, name: `${name} rule`, selector: { filter: { field: "EventOutcome", op: "=", value: "failure" } } }]
+})
+const correlators = memoryCorrelators([
+  { spec: Schema.decodeUnknownSync(CorrelatorSpec)(correlatorJson("alpha-correlator", TenantA, "alpha correlator")) },
+  { spec: Schema.decodeUnknownSync(CorrelatorSpec)(correlatorJson(BCorrelator, TenantB, "bravo correlator")) }
+])
+const context: ApiContext = { run: (effect) => runtime.runPromiseExit(effect), tenants, logInternal: () => {}, activeListImporter: activeLists, serviceRestarter: restarter, correlatorControl: correlators }
 const app = await buildApiServer(context)
 
 // ---------------------------------------------------------------------------------------------
@@ -204,6 +218,7 @@ const snapshotOfB = () =>
         users: [yield* users.getUser(seeded.users.bravoAdmin), yield* users.getUser(seeded.users.bravoAnalyst), yield* users.getUser(seeded.users.crossover)],
         tokens: [yield* users.tokensOfUser(seeded.users.bravoAdmin), yield* users.tokensOfUser(seeded.users.bravoAnalyst)],
         list: Object.fromEntries(activeLists.records(BCorrelator, BList)),
+        correlator: Effect.runSync(Effect.map(correlators.get(BCorrelator), Option.map((view) => ({ revision: view.revision, spec: specJsonOf(view.spec) })))),
         categories: yield* (yield* AssetCategoryStore).list({ tenantIds: [TenantB], ids: [], page: 1, pageSize: 250 }),
         settings: yield* (yield* SettingsStore).get(TenantB)
       }
@@ -618,6 +633,32 @@ describe("an id of tenant B answers tenant A's users exactly as an unknown id", 
     // The caller's own file (the analyst's), compared with or imported into tenant-b.
     await expectAnsweredAsMissing([Tokens.alphaAnalyst], TenantB, freshTenant, (tenantID) => post("/resources/toc", { fileID: seeded.alphaFile, password: AFilePassword, tenantID }))
     await expectAnsweredAsMissing([Tokens.alphaAnalyst], TenantB, freshTenant, (tenantID) => post("/resources/import", { fileID: seeded.alphaFile, password: AFilePassword, tenantID, actions: { [seeded.alphaResource]: 2 } }))
+    await expectBUnchanged()
+  })
+
+  it("correlators: B's correlator is in no list, and reading, validating or deploying it (or an A document aimed at tenant-b or B's correlator) answers as for a missing one and changes nothing", async () => {
+    await expectBSees(get(`/correlators?tenantID=${TenantB}`), BCorrelator)
+    await expectBSees(get(`/correlators/${BCorrelator}`), "bravo correlator rule")
+    for (const url of ["/correlators", `/correlators?tenantID=${TenantB}`, "/correlators?name=bravo", `/correlators?id=${BCorrelator}`]) await expectNothingOfB(get(url))
+    const documentOf = (id: string) => ({ document: JSON.stringify(correlatorJson(id, TenantB, "taken over")), format: "json" })
+    await expectAnsweredAsMissing(Alpha, BCorrelator, freshToken("correlator"), (id) => get(`/correlators/${id}`))
+    await expectAnsweredAsMissing(Alpha, BCorrelator, freshToken("correlator"), (id) => post(`/correlators/${id}/validate`, documentOf(id)))
+    await expectAnsweredAsMissing(Alpha, BCorrelator, freshToken("correlator"), (id) => ({ method: "PUT", url: `/correlators/${id}`, payload: documentOf(id) }))
+    // A's own correlator, with a document naming B's correlator, moving it to tenant-b, reading tenant-b's events or sending to B's correlator.
+    const alphaDocument = (change: (value: Record<string, unknown>) => void) => {
+      const value: Record<string, unknown> = correlatorJson("alpha-correlator", TenantA, "alpha correlator")
+      change(value)
+      return { document: JSON.stringify(value), format: "json" }
+    }
+    for (const method of ["POST", "PUT"] as const) {
+      const at = (payload: unknown): ApiRequest => (method === "POST" ? post("/correlators/alpha-correlator/validate", payload) : { method, url: "/correlators/alpha-correlator", payload })
+      await expectAnsweredAsMissing([Tokens.alphaAnalyst], BCorrelator, freshToken("correlator"), (id) => at(alphaDocument((value) => (value.id = id))))
+      await expectAnsweredAsMissing([Tokens.alphaAnalyst], TenantB, freshTenant, (tenantId) => at(alphaDocument((value) => (value.tenantId = tenantId))))
+      await expectAnsweredAsMissing([Tokens.alphaAnalyst], TenantB, freshTenant, (tenantId) => at(alphaDocument((value) => (value.sources = [{ tenantId: TenantA }, { tenantId }]))))
+      await expectAnsweredAsMissing([Tokens.alphaAnalyst], BCorrelator, freshToken("correlator"), (id) =>
+        at(alphaDocument((value) => ((value.rules as Array<Record<string, unknown>>)[0]!.actions = [{ trigger: "onEveryEvent", sendTo: [id] }])))
+      )
+    }
     await expectBUnchanged()
   })
 

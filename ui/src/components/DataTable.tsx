@@ -23,6 +23,8 @@ export interface DataTableProps<Row> {
   readonly onOpen?: (row: Row) => void
   /** Shown when there are no rows. */
   readonly empty?: string
+  /** Extra classes for a row (e.g. a briefly highlighted new arrival). */
+  readonly rowClass?: (row: Row) => string | undefined
 }
 
 const PageStep = 10
@@ -79,12 +81,14 @@ export function DataTable<Row>(props: DataTableProps<Row>) {
           {rows.map((row) => {
             const key = rowKey(row)
             const isSelected = key === selected
+            const extra = props.rowClass?.(row)
+            const classes = [isSelected ? "selected" : undefined, extra].filter((name) => name !== undefined && name !== "").join(" ")
             return (
               <tr
                 key={key}
                 data-key={key}
                 aria-selected={isSelected}
-                class={isSelected ? "selected" : undefined}
+                class={classes === "" ? undefined : classes}
                 onClick={() => props.onSelect?.(row)}
                 onDblClick={() => props.onOpen?.(row)}
               >

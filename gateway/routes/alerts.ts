@@ -53,6 +53,8 @@ const AlertBody = {
     closingReason: { type: "string" },
     affectedAssets: { type: "array", items: { type: "string" } },
     affectedAccounts: { type: "array", items: { type: "string" } },
+    /** How many events the alert holds (correlation and base), so a queue shows it without withEvents. */
+    eventsCount: { type: "integer" },
     events: {
       type: "array",
       items: { type: "object", properties: { id: { type: "string" }, kind: { type: "string" } } }
@@ -131,6 +133,7 @@ export const alertsRoutes = (context: ApiContext): FastifyPluginAsync => async (
     ...(alert.assignee !== undefined ? { assignee: alert.assignee } : {}),
     groupedBy: [...alert.groupedBy],
     ...(alert.closingReason !== undefined ? { closingReason: alert.closingReason } : {}),
+    eventsCount: alert.correlationEventIDs.length + alert.baseEventIDs.length,
     ...(withAffected ? { affectedAssets: [...(alert.affectedAssets ?? [])], affectedAccounts: [...(alert.affectedAccounts ?? [])] } : {}),
     ...(withEvents
       ? {

@@ -128,7 +128,8 @@ describe("corvus rules deploy", () => {
         const invalid = yield* refused("bad.yaml", "id: soc\ntenantId: main\nname: ''\nsources: []\nrules: [{ kind: standard, id: x }]\n")
         expect(invalid.code).toBe(1)
         expect(invalid.stderr).toContain(`corvus rules deploy: ${join(dir, "bad.yaml")} was refused: document.yaml:`)
-        for (const path of ['["name"]', '["sources"]', '["windowSeconds"]']) expect(invalid.stderr).toContain(path)
+        // One line per problem, "path: reason".
+        for (const line of ["\nname: Expected a non empty string", "\nsources[0]: is missing", "\nrules[0].windowSeconds: is missing"]) expect(invalid.stderr).toContain(line)
         const unknown = yield* refused("other.json", JSON.stringify(correlator(5, { id: "other" })))
         expect([unknown.code, unknown.stderr]).toEqual([1, `corvus rules deploy: ${join(dir, "other.json")} was refused: correlator other is not deployed on this node\n`])
         const lists = yield* refused("lists.json", JSON.stringify(correlator(5, { activeLists: [{ name: "seen" }] })))

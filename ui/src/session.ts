@@ -42,3 +42,17 @@ export const useSession = (): Session => {
 
 /** The tenant's name, for the tenant column every row shows. */
 export const tenantName = (session: Session, tenantId: string): string => session.tenants.find((tenant) => tenant.id === tenantId)?.name ?? tenantId
+
+/** The user's role in a tenant: a general administrator's role spans every tenant. */
+export const roleIn = (session: Session, tenantId: string): string | undefined =>
+  session.generalAdministrator ? "general-administrator" : session.user.tenants.find((held) => held.id === tenantId)?.role
+
+// A display hint only, mirroring the server's permission table for the buttons it would refuse;
+// the API stays the authority and its refusal is still shown when it comes.
+const ReadOnlyRoles = new Set(["junior-analyst"])
+
+/** Whether the user's role in the tenant may work on alerts and incidents (assign, close, link). */
+export const mayTriage = (session: Session, tenantId: string): boolean => {
+  const role = roleIn(session, tenantId)
+  return role !== undefined && !ReadOnlyRoles.has(role)
+}

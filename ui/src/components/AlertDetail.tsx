@@ -5,7 +5,7 @@ import { useEffect, useState } from "preact/hooks"
 import { api, ApiFailure } from "../api.ts"
 import { quantity, shortTime, time } from "../format.ts"
 import { useApi } from "../hooks.ts"
-import { useSession } from "../session.ts"
+import { mayTriage, tenantName, useSession } from "../session.ts"
 import { AlertCloseDialog, AlertLinkDialog } from "./AlertDialogs.tsx"
 import { PriorityBadge, StatusBadge, type AlertRecord } from "./AlertShared.tsx"
 import { DataTable, type Column } from "./DataTable.tsx"
@@ -118,7 +118,9 @@ export function AlertDetail(props: {
   const found = new Map((events.data ?? []).map((row) => [cellText(row["ID"]), row]))
   const linked: ReadonlyArray<LinkedEvent> = (alert.events ?? []).slice(0, ShownEvents).map((entry) => ({ ...entry, event: found.get(entry.id) }))
   const eventColumns: ReadonlyArray<Column<LinkedEvent>> = [
-    { title: "Tenant", cell: () => alert.tenantName, nowrap: true },
+    // Each event's own tenant: base events are the feeding tenants', not the alert's. One the user
+    // holds no role in cannot be read, so its tenant is not shown either.
+    { title: "Tenant", cell: (row) => (row.event !== undefined ? tenantName(session, cellText(row.event["TenantID"])) : "–"), nowrap: true },
     { title: "Kind", cell: (row) => (row.event !== undefined ? typeName(row.event["Type"]) : row.kind), nowrap: true },
     {
       title: "Time",
@@ -139,6 +141,8 @@ export function AlertDetail(props: {
     }
   ]
   const closed = alert.status === "closed"
+  const readOnly = !mayTriage(session, alert.tenantID)
+  const locked = closed || busy || readOnly
   const count = alert.events?.length ?? alert.eventsCount ?? 0
 
   return (
@@ -154,12 +158,13 @@ export function AlertDetail(props: {
       }}
     >
       <h2>{alert.name}</h2>
+      {readOnly ? <p class="muted">Your role in {alert.tenantName} is read-only: you can look, not change.</p> : null}
       <div class="alert-actions">
         {candidates.length > 0 ? (
           <>
             <label class="alert-assignee">
               Assign to
-              <select value={assignee} onChange={(event) => setAssignee(event.currentTarget.value)} disabled={closed || busy}>
+              <select value={assignee} onChange={(event) => setAssignee(event.currentTarget.value)} disabled={locked}>
                 <option value="">me ({session.user.name})</option>
                 {candidates.map((user) => (
                   <option key={user.id} value={user.id}>
@@ -168,19 +173,19 @@ export function AlertDetail(props: {
                 ))}
               </select>
             </label>
-            <button type="button" disabled={closed || busy} onClick={() => void assign(assignee === "" ? session.user.id : assignee)}>
+            <button type="button" disabled={locked} onClick={() => void assign(assignee === "" ? session.user.id : assignee)}>
               Assign
             </button>
           </>
         ) : (
-          <button type="button" disabled={closed || busy} onClick={() => void assign(session.user.id)}>
+          <button type="button" disabled={locked} onClick={() => void assign(session.user.id)}>
             Assign to me
           </button>
         )}
-        <button type="button" disabled={closed || busy} onClick={() => setDialog("close")}>
+        <button type="button" disabled={locked} onClick={() => setDialog("close")}>
           Close alert
         </button>
-        <button type="button" disabled={closed || busy} onClick={() => setDialog("link")}>
+        <button type="button" disabled={locked} onClick={() => setDialog("link")}>
           Link to incident
         </button>
       </div>

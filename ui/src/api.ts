@@ -52,15 +52,24 @@ export const apiUrl = (path: string, query: Query = {}): string => {
   return `/api/v1/${path}${text === "" ? "" : `?${text}`}`
 }
 
+/** A request body sent as it is (a file), with its own content type, instead of JSON. */
+export interface RawBody {
+  readonly raw: Blob
+  readonly contentType: string
+}
+
+const isRaw = (body: unknown): body is RawBody => typeof body === "object" && body !== null && (body as Partial<RawBody>).raw instanceof Blob
+
 /** Calls the API; resolves with the JSON body (undefined for 204), rejects with ApiFailure. */
 export const api = async <T,>(method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE", path: string, options: { query?: Query; body?: unknown } = {}): Promise<T> => {
   const headers: Record<string, string> = {}
   if (token !== null) headers["authorization"] = `Bearer ${token}`
-  if (options.body !== undefined) headers["content-type"] = "application/json"
+  const body = options.body
+  if (body !== undefined) headers["content-type"] = isRaw(body) ? body.contentType : "application/json"
   const response = await fetch(apiUrl(path, options.query), {
     method,
     headers,
-    ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {})
+    ...(body !== undefined ? { body: isRaw(body) ? body.raw : JSON.stringify(body) } : {})
   })
   if (!response.ok) {
     const failure = await failureOf(response)

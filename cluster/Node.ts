@@ -48,6 +48,10 @@ export interface NodeOptions {
   readonly controlPort: number
   /** The general administrator's API token (user `admin`, created or updated at start). */
   readonly adminToken: string
+  /** The admin's sign-in password, set on every start (CORVUS_ADMIN_PASSWORD). */
+  readonly adminPassword?: string
+  /** The admin's sign-in password when this start creates the admin (a fresh installation). */
+  readonly adminInitialPassword?: string
   readonly version: string
   /** Partitions of each correlator that can be split. */
   readonly partitions: number
@@ -74,6 +78,8 @@ export interface NodeHandle {
   readonly consoleUrl: string | undefined
   readonly controlAddress: string
   readonly collectorPorts: ReadonlyMap<CollectorId, number>
+  /** Whether this start created the admin user (a fresh installation). */
+  readonly adminCreated: boolean
 }
 
 /** A role a node may leave out: intake, storage, or the API and console. */
@@ -212,7 +218,12 @@ export const run = (deployment: Deployment, options: NodeOptions) =>
       )
     )
 
-    if (edgeRoles.has("gateway")) yield* provisionAdmin(options.adminToken)
+    const admin = edgeRoles.has("gateway")
+      ? yield* provisionAdmin(options.adminToken, {
+          ...(options.adminPassword !== undefined ? { password: options.adminPassword } : {}),
+          ...(options.adminInitialPassword !== undefined ? { initialPassword: options.adminInitialPassword } : {})
+        })
+      : { created: false }
     const runtime = yield* Effect.runtime<GatewayStores>()
     const context: ApiContext = {
       run: (effect) => Runtime.runPromiseExit(runtime)(effect),
@@ -301,6 +312,7 @@ export const run = (deployment: Deployment, options: NodeOptions) =>
       apiUrl: apiPort === undefined ? undefined : urlOf(scheme, options.host, apiPort),
       consoleUrl: consolePort === undefined ? undefined : urlOf(scheme, options.host, consolePort),
       controlAddress: control.address,
-      collectorPorts
+      collectorPorts,
+      adminCreated: admin.created
     } satisfies NodeHandle
   })

@@ -14,6 +14,8 @@ export interface NodeConfig {
   readonly consolePort: number
   readonly controlPort: number
   readonly adminToken: Redacted.Redacted<string> | undefined
+  /** The admin's console password, set on every start; without it a fresh installation gets a generated one. */
+  readonly adminPassword: Redacted.Redacted<string> | undefined
   /** Days an open incident takes new alerts of its tenant sharing an asset or account after its last update. */
   readonly autoLinkWindowDays: number
   /** API and console over HTTPS with a certificate from the installation's CA (created at first start); plain HTTP only when turned off. */
@@ -63,6 +65,7 @@ export const NodeConfig: Config.Config<NodeConfig> = Config.all({
   autoLinkWindowDays: AutoLinkWindowDays,
   https: Config.boolean("CORVUS_HTTPS").pipe(Config.withDefault(true), Config.withDescription("false serves the API and console over plain HTTP")),
   adminToken: Config.option(Config.redacted("CORVUS_ADMIN_TOKEN")).pipe(Config.map((value) => (value._tag === "Some" ? value.value : undefined))),
+  adminPassword: Config.option(Config.redacted("CORVUS_ADMIN_PASSWORD")).pipe(Config.map((value) => (value._tag === "Some" ? value.value : undefined))),
   dataDir: Config.string("CORVUS_DATA_DIR").pipe(Config.withDefault(".corvus/data")),
   caDir: Config.option(Config.string("CORVUS_CA_DIR")).pipe(Config.map((value) => (value._tag === "Some" ? value.value : undefined))),
   deploymentFile: Config.option(Config.string("CORVUS_DEPLOYMENT")).pipe(Config.map((value) => (value._tag === "Some" ? value.value : undefined))),

@@ -28,6 +28,8 @@ const program = Effect.gen(function* () {
   const deployment = config.deploymentFile !== undefined ? yield* loadDeployment(config.deploymentFile) : yield* decodeDeployment(demoDeployment(config.host, config.demoCollectorPort))
   const generated = config.adminToken === undefined
   const adminToken = config.adminToken !== undefined ? Redacted.value(config.adminToken) : randomBytes(24).toString("base64url")
+  // Given only if this start creates the admin, so a password changed in the console survives restarts.
+  const adminInitialPassword = randomBytes(12).toString("base64url")
 
   const layers: Layer.Layer<NodeLayers.NodePorts, unknown> =
     config.mode === "embedded"
@@ -53,6 +55,7 @@ const program = Effect.gen(function* () {
       consolePort: config.consolePort,
       controlPort: config.controlPort,
       adminToken,
+      ...(config.adminPassword !== undefined ? { adminPassword: Redacted.value(config.adminPassword) } : { adminInitialPassword }),
       version,
       partitions: config.partitions,
       edgeRoles: config.edgeRoles,
@@ -76,6 +79,13 @@ const program = Effect.gen(function* () {
         `  control:  grpc://${node.controlAddress}`,
         ...deployment.collectors.map((collector) => `  collector ${collector.id} (tenant ${collector.tenantId}): ${describeConnector(collector.connector, node.collectorPorts.get(collector.id))}`),
         `  admin token${generated ? " (generated; set CORVUS_ADMIN_TOKEN to choose one)" : ""}: ${generated ? adminToken : "from CORVUS_ADMIN_TOKEN"}`,
+        `  console sign-in: admin / ${
+          config.adminPassword !== undefined
+            ? "the password in CORVUS_ADMIN_PASSWORD"
+            : node.adminCreated
+              ? `${adminInitialPassword} (generated now, shown once; change it in the console or set CORVUS_ADMIN_PASSWORD)`
+              : "the password set at first start (or CORVUS_ADMIN_PASSWORD to reset it)"
+        }`,
         config.demo && config.deploymentFile === undefined ? "  demo events are flowing; alerts appear within about 15 s (CORVUS_DEMO=false turns them off)" : "",
         `  try: curl${config.https ? ` --cacert ${join(caDir, "ca.crt")}` : ""} -H "Authorization: Bearer <token>" ${node.apiUrl ?? "<a gateway node>"}/api/v1/alerts`
       ]

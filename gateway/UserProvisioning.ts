@@ -12,8 +12,10 @@ export interface ProvisionedUser {
   readonly name?: string
   readonly email?: string
   readonly roles: ReadonlyArray<{ readonly tenantID: TenantId; readonly role: Role }>
-  /** Sign-in password; none leaves the user signing in by token only. */
+  /** Sign-in password, set on every provisioning; none leaves the user signing in by token only. */
   readonly password?: string
+  /** Sign-in password given only when the user is created: a later change (the console's) survives restarts. */
+  readonly initialPassword?: string
   /** An API token to register for the user (kept only as its digest). */
   readonly token?: string
 }
@@ -38,7 +40,7 @@ export const provisionUser = (wanted: ProvisionedUser) =>
         email: wanted.email ?? "",
         roles: [...wanted.roles],
         // A random password nobody knows when none is given: sign-in is refused, tokens work.
-        passwordHash: hashPassword(wanted.password ?? crypto.randomUUID()),
+        passwordHash: hashPassword(wanted.password ?? wanted.initialPassword ?? crypto.randomUUID()),
         disabled: false,
         createdAt: now,
         updatedAt: now
@@ -56,5 +58,16 @@ export const provisionUser = (wanted: ProvisionedUser) =>
     return user
   })
 
-/** The general administrator: login `admin`, general administration in the main tenant. */
-export const provisionAdmin = (token: string) => provisionUser({ login: "admin", name: "General administrator", roles: [{ tenantID: MainTenantId, role: "general-administrator" }], token })
+/** Whether the login is still free, i.e. provisioning it now creates the user. */
+const isNew = (login: string) => Effect.flatMap(UserStore, (store) => Effect.map(store.getUserByLogin(login), Option.isNone))
+
+/**
+ * The general administrator: login `admin`, general administration in the main tenant. `password`
+ * is set on every start; `initialPassword` only when the admin is created. Answers whether it was.
+ */
+export const provisionAdmin = (token: string, passwords: { readonly password?: string; readonly initialPassword?: string } = {}) =>
+  Effect.gen(function* () {
+    const created = yield* isNew("admin")
+    yield* provisionUser({ login: "admin", name: "General administrator", roles: [{ tenantID: MainTenantId, role: "general-administrator" }], token, ...passwords })
+    return { created }
+  })

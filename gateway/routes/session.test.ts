@@ -8,6 +8,7 @@ import type { Tenant } from "../../model/Tenant.ts"
 import { embeddedGatewayApp, provisionUsers } from "../../test/support/gatewayUsers.ts"
 import { installErrorHandler } from "../ApiServer.ts"
 import { SignInThrottle } from "../SignInThrottle.ts"
+import { provisionAdmin } from "../UserProvisioning.ts"
 import { SessionLifetimeMillis, sessionRoutes } from "./session.ts"
 
 const tenants: ReadonlyArray<Tenant> = [
@@ -75,6 +76,25 @@ describe("POST /api/v1/login", () => {
     expect((await call("GET", "users/whoami", second)).status).toBe(403)
     expect((await call("GET", "users/whoami", "carol-api-token")).status).toBe(200)
     expect((await signIn("carol", "carol's new password", "10.0.9.3")).status).toBe(200)
+  })
+
+  it("a fresh installation's admin signs in with the initial password; a password changed later survives the next start's provisioning", async () => {
+    const fresh = await embeddedGatewayApp(tenants)
+    try {
+      const first = await fresh.runtime.runPromise(provisionAdmin("fresh-admin-token", { initialPassword: "first start secret" }))
+      expect(first.created).toBe(true)
+      const signInHere = (password: string) => fresh.app.inject({ method: "POST", url: "/api/v1/login", payload: { login: "admin", password }, remoteAddress: "10.0.8.1" })
+      expect((await signInHere("first start secret")).statusCode).toBe(200)
+      const me = (await fresh.app.inject({ method: "GET", url: "/api/v1/users/whoami", headers: { authorization: "Bearer fresh-admin-token" } })).json() as { id: string }
+      expect((await fresh.app.inject({ method: "PATCH", url: `/api/v1/users/${me.id}`, headers: { authorization: "Bearer fresh-admin-token" }, payload: { password: "chosen in the console" } })).statusCode).toBe(200)
+      const restart = await fresh.runtime.runPromise(provisionAdmin("fresh-admin-token", { initialPassword: "another generated one" }))
+      expect(restart.created).toBe(false)
+      expect((await signInHere("chosen in the console")).statusCode).toBe(200)
+      expect((await signInHere("another generated one")).statusCode).toBe(401)
+    } finally {
+      await fresh.app.close()
+      await fresh.runtime.dispose()
+    }
   })
 
   it("an unknown login, a wrong password and a disabled user get the same 401 body", async () => {

@@ -285,8 +285,8 @@ describe("LiveNodeStatus", () => {
       const refusal = (document: string, format: "json" | "yaml" = "json") => Effect.flip(live.status.deployCorrelator({ document, format }));
       const invalid = yield* refusal(JSON.stringify({ id: "soc", tenantId: "main", name: "", rules: [{ kind: "standard", id: "x" }] }));
       expect(invalid._tag).toBe("CorrelatorInvalid");
-      // Every path and reason at once.
-      for (const path of ['["name"]', '["sources"]', '["rules"]', "[0]", '["windowSeconds"]']) expect(invalid.message).toContain(path);
+      // Every path and reason at once, one "path: reason" per line.
+      for (const line of ["\nname: ", "\nsources: ", "\nrules[0].windowSeconds: "]) expect(invalid.message).toContain(line);
       expect((yield* refusal("{not json"))._tag).toBe("CorrelatorInvalid");
       expect((yield* refusal("id: [", "yaml")).message).toContain("document.yaml");
       const uncompilable = yield* refusal(documentOf(3).replace('"field":"EventOutcome"', '"field":"NoSuchField"'));

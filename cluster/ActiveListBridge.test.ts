@@ -8,19 +8,16 @@
 // no longer fires, an export that imports back to the same records, and a restart that keeps the
 // deletion.
 import { afterAll, describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Schema } from "effect"
+import { Effect, Schema } from "effect"
 import { activeListIdOf } from "../gateway/ActiveListImporter.ts"
 import { CorrelatorId } from "../model/Ids.ts"
 import { partsOf } from "./ActiveListBridge.ts"
 import { Deployment } from "../model/Deployment.ts"
 import { apiGet, send } from "../test/support/api.ts"
-import { cassandraConfig, natsConfig } from "../test/support/clusterLayers.ts"
-import { dropKeyspace } from "../test/support/dropKeyspace.ts"
+import { throwawayCluster } from "../test/support/clusterLayers.ts"
 import { eventually } from "../test/support/eventually.ts"
-import { deleteBucketsWithPrefix } from "../test/support/kvCleanup.ts"
-import { deleteStreams } from "../test/support/natsCleanup.ts"
 import { sendLines } from "../test/support/sendLines.ts"
-import { uniqueSuffix } from "../test/support/testIds.ts"
+import { TestAdminToken, testNodeOptions } from "../test/support/testNode.ts"
 import * as ControlClient from "./control/ControlClient.ts"
 import { EventBus } from "./EventBus.ts"
 import * as Node from "./Node.ts"
@@ -29,7 +26,7 @@ import * as TopicsModule from "./Topics.ts"
 import { Topics, type CorrelationRecord, type PartitionMatch } from "./Topics.ts"
 
 const Timeout = 90_000
-const AdminToken = "admin-token"
+const AdminToken = TestAdminToken
 
 const deployment = Schema.decodeUnknownSync(Deployment)({
   tenants: [
@@ -65,17 +62,7 @@ const deployment = Schema.decodeUnknownSync(Deployment)({
   ]
 })
 
-const nodeOptions = (nodeId: string, mode: Node.NodeOptions["mode"] = "embedded"): Node.NodeOptions => ({
-  nodeId,
-  mode,
-  host: "127.0.0.1",
-  apiPort: 0,
-  consolePort: 0,
-  controlPort: 0,
-  adminToken: AdminToken,
-  version: "test",
-  partitions: 2
-})
+const nodeOptions = (nodeId: string, mode: Node.NodeOptions["mode"] = "embedded"): Node.NodeOptions => testNodeOptions(nodeId, { mode })
 
 interface ListSummary {
   readonly id: string
@@ -190,15 +177,9 @@ interface ListRecord {
   readonly expiresAt: string | null
 }
 
-const natsCluster = `lists${uniqueSuffix()}`.toLowerCase().slice(0, 24)
-const natsCassandra = cassandraConfig()
+const cluster = throwawayCluster("lists")
 
-afterAll(async () => {
-  const prefix = `CORVUS_${natsCluster.toUpperCase()}_`
-  await deleteStreams(prefix)
-  await deleteBucketsWithPrefix(prefix)
-  await dropKeyspace(natsCassandra.contactPoints, natsCassandra.keyspace!)
-}, 60_000)
+afterAll(cluster.cleanup, 60_000)
 
 describe("active list records of a running correlator on NATS JetStream and Cassandra", () => {
   it.live(
@@ -308,7 +289,7 @@ describe("active list records of a running correlator on NATS JetStream and Cass
         }
       }).pipe(
         Effect.scoped,
-        Effect.provide(Layer.orDie(NodeLayers.cluster(natsCluster, natsConfig(), natsCassandra))),
+        Effect.provide(cluster.layers()),
         Effect.orDie
       ),
     Timeout

@@ -5,22 +5,18 @@
 // "resource updated" by the gateway and "service reloaded" by the node.
 import { afterAll, describe, expect, it } from "@effect/vitest"
 import * as grpc from "@grpc/grpc-js"
-import { Effect, Layer, Schema } from "effect"
+import { Effect, Schema } from "effect"
 import { parse as parseYaml, stringify as toYaml } from "yaml"
 import { Deployment } from "../model/Deployment.ts"
 import { apiGet, send } from "../test/support/api.ts"
-import { cassandraConfig, natsConfig } from "../test/support/clusterLayers.ts"
-import { dropKeyspace } from "../test/support/dropKeyspace.ts"
+import { throwawayCluster } from "../test/support/clusterLayers.ts"
 import { eventually } from "../test/support/eventually.ts"
-import { deleteBucketsWithPrefix } from "../test/support/kvCleanup.ts"
-import { deleteStreams } from "../test/support/natsCleanup.ts"
-import { uniqueSuffix } from "../test/support/testIds.ts"
+import { TestAdminToken, testNodeOptions } from "../test/support/testNode.ts"
 import * as ControlClient from "./control/ControlClient.ts"
 import * as Node from "./Node.ts"
-import * as NodeLayers from "./NodeLayers.ts"
 
 const Timeout = 120_000
-const AdminToken = "admin-token"
+const AdminToken = TestAdminToken
 
 const deployment = Schema.decodeUnknownSync(Deployment)({
   tenants: [
@@ -48,15 +44,9 @@ const deployment = Schema.decodeUnknownSync(Deployment)({
   ]
 })
 
-const natsCluster = `rules${uniqueSuffix()}`.toLowerCase().slice(0, 24)
-const natsCassandra = cassandraConfig()
+const cluster = throwawayCluster("rules")
 
-afterAll(async () => {
-  const prefix = `CORVUS_${natsCluster.toUpperCase()}_`
-  await deleteStreams(prefix)
-  await deleteBucketsWithPrefix(prefix)
-  await dropKeyspace(natsCassandra.contactPoints, natsCassandra.keyspace!)
-}, 60_000)
+afterAll(cluster.cleanup, 60_000)
 
 interface Summary {
   readonly id: string
@@ -73,17 +63,7 @@ describe("editing a running correlator's rules through the REST API", () => {
     "GET shows the deployment's revision, a broken document is refused with the control plane's words naming the field, a fixed one deploys as revision+1 that GET shows, audited",
     () =>
       Effect.gen(function* () {
-        const node = yield* Node.run(deployment, {
-          nodeId: "rules-1",
-          mode: "cluster",
-          host: "127.0.0.1",
-          apiPort: 0,
-          consolePort: 0,
-          controlPort: 0,
-          adminToken: AdminToken,
-          version: "test",
-          partitions: 2
-        })
+        const node = yield* Node.run(deployment, testNodeOptions("rules-1", { mode: "cluster" }))
         const control = yield* ControlClient.make(node.controlAddress)
         yield* eventually(control.getPartitionTable(), (table) => [...table.partitions, ...table.routers].every((entry) => entry.owner?.nodeId === "rules-1"))
         const api = node.apiUrl!
@@ -142,7 +122,7 @@ describe("editing a running correlator's rules through the REST API", () => {
           ),
           (actions) => actions.includes("resource updated") && actions.includes("service reloaded")
         )
-      }).pipe(Effect.scoped, Effect.provide(Layer.orDie(NodeLayers.cluster(natsCluster, natsConfig(), natsCassandra))), Effect.orDie),
+      }).pipe(Effect.scoped, Effect.provide(cluster.layers()), Effect.orDie),
     Timeout
   )
 })

@@ -22,6 +22,7 @@ import { deleteBucketsWithPrefix } from "../test/support/kvCleanup.ts"
 import { deleteStreams } from "../test/support/natsCleanup.ts"
 import { sendLines } from "../test/support/sendLines.ts"
 import { uniqueSuffix } from "../test/support/testIds.ts"
+import { testNodeOptions } from "../test/support/testNode.ts"
 import * as Node from "./Node.ts"
 import * as NodeLayers from "./NodeLayers.ts"
 import * as Topics from "./Topics.ts"
@@ -37,7 +38,6 @@ const tenants = [
   { id: "main", name: "Main", main: true },
   { id: "acme", name: "Acme", main: false }
 ]
-const AdminToken = "admin-token"
 const AcmeToken = "acme-t2-token"
 
 // One DuckDB stands in for the cluster's shared store; the bus is NATS, and each node has its own
@@ -58,18 +58,7 @@ const startNode = (deployment: Deployment, options: Node.NodeOptions) =>
     return { node, stop: Scope.close(scope, Exit.void) }
   })
 
-const nodeOptions = (nodeId: string, edgeRoles: ReadonlyArray<Node.EdgeRole>): Node.NodeOptions => ({
-  nodeId,
-  mode: "cluster",
-  host: "127.0.0.1",
-  apiPort: 0,
-  consolePort: 0,
-  controlPort: 0,
-  adminToken: AdminToken,
-  version: "test",
-  partitions: 1,
-  edgeRoles
-})
+const nodeOptions = (nodeId: string, edgeRoles: ReadonlyArray<Node.EdgeRole>): Node.NodeOptions => testNodeOptions(nodeId, { mode: "cluster", partitions: 1, edgeRoles })
 
 /** The audit events (type 4) of one action about one service. */
 const audited = (action: string, serviceId: string) =>

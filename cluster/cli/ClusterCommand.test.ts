@@ -17,6 +17,7 @@ import { sendLines } from "../../test/support/sendLines.ts"
 import * as ControlClient from "../control/ControlClient.ts"
 import * as ClusterCommand from "./ClusterCommand.ts"
 import * as NodeCommand from "./NodeCommand.ts"
+import { testNodeOptions } from "../../test/support/testNode.ts"
 import * as Node from "../Node.ts"
 import * as NodeLayers from "../NodeLayers.ts"
 import { Membership } from "../ownership/Membership.ts"
@@ -67,17 +68,7 @@ const deployment = Schema.decodeUnknownSync(Deployment)({
   ]
 })
 
-const startNode = Node.run(deployment, {
-  nodeId,
-  mode: "embedded",
-  host: "127.0.0.1",
-  apiPort: 0,
-  consolePort: 0,
-  controlPort: 0,
-  adminToken: "admin-token",
-  version: "test",
-  partitions: Partitions
-})
+const startNode = Node.run(deployment, testNodeOptions(nodeId, { partitions: Partitions }))
 
 const ownedBy = (table: { readonly partitions: ReadonlyArray<{ readonly owner: { readonly nodeId: string } | undefined }> }, owner: string) =>
   table.partitions.filter((entry) => entry.owner?.nodeId === owner).length

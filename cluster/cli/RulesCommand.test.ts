@@ -16,6 +16,7 @@ import { eventually } from "../../test/support/eventually.ts"
 import { sendLines } from "../../test/support/sendLines.ts"
 import * as ControlClient from "../control/ControlClient.ts"
 import { CorrelatorRegistry } from "../CorrelatorRegistry.ts"
+import { testNodeOptions } from "../../test/support/testNode.ts"
 import * as Node from "../Node.ts"
 import * as NodeLayers from "../NodeLayers.ts"
 import { MainTenantId } from "../../model/Tenant.ts"
@@ -71,7 +72,7 @@ describe("corvus rules deploy", () => {
     "a raised threshold deployed over gRPC takes effect for later events: the old rule's groups go, a group fires at the new threshold, not the old one",
     () =>
       Effect.gen(function* () {
-        const node = yield* Node.run(deployment, { nodeId: "rules-node", mode: "embedded", host: "127.0.0.1", apiPort: 0, consolePort: 0, controlPort: 0, adminToken: "admin-token", version: "test", partitions: Partitions })
+        const node = yield* Node.run(deployment, testNodeOptions("rules-node", { partitions: Partitions }))
         const client = yield* ControlClient.make(node.controlAddress)
         yield* eventually(client.getPartitionTable(), (table) => [...table.partitions, ...table.routers].every((entry) => entry.owner?.nodeId === "rules-node"))
         const port = node.collectorPorts.get(deployment.collectors[0]!.id)!

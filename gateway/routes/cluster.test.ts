@@ -5,6 +5,7 @@
 // nothing, and a server without one says so.
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Schema } from "effect"
+import { testNodeOptions } from "../../test/support/testNode.ts"
 import * as Node from "../../cluster/Node.ts"
 import * as NodeLayers from "../../cluster/NodeLayers.ts"
 import { Deployment } from "../../model/Deployment.ts"
@@ -56,7 +57,7 @@ describe("GET /api/v1/cluster", () => {
     "a general administrator sees the member with its rates and every partition and the router with owner, epoch, applied sequence and lag; others get 403, no token 400",
     () =>
       Effect.gen(function* () {
-        const node = yield* Node.run(deployment, { nodeId: "gw-node", mode: "embedded", host: "127.0.0.1", apiPort: 0, consolePort: 0, controlPort: 0, adminToken: "admin-token", version: "test", partitions: Partitions })
+        const node = yield* Node.run(deployment, testNodeOptions("gw-node", { partitions: Partitions }))
         yield* provisionUsers(users)
         const view = yield* eventually(
           Effect.promise(() => apiGet<ClusterOverview>(node.apiUrl!, "/api/v1/cluster", "admin-token")),

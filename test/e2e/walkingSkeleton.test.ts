@@ -7,6 +7,7 @@ import { Effect, Layer, Schema } from "effect"
 import { afterAll, inject } from "vitest"
 import * as ControlClient from "../../cluster/control/ControlClient.ts"
 import * as Node from "../../cluster/Node.ts"
+import { testNodeOptions } from "../support/testNode.ts"
 import * as Topics from "../../cluster/Topics.ts"
 import { Deployment } from "../../model/Deployment.ts"
 import { apiGet, apiPost } from "../support/api.ts"
@@ -80,17 +81,7 @@ describe("walking skeleton on NATS JetStream and Cassandra", () => {
       const layers = Layer.mergeAll(natsBus(), cassandraStores(keyspaceConfig), natsOwnership(clusterName), Topics.layer(clusterName))
 
       return Effect.gen(function* () {
-        const node = yield* Node.run(deployment, {
-          nodeId: "e2e-node",
-          mode: "cluster",
-          host: "127.0.0.1",
-          apiPort: 0,
-          consolePort: 0,
-          controlPort: 0,
-          adminToken: "admin-token",
-          version: "test",
-          partitions: 4
-        })
+        const node = yield* Node.run(deployment, testNodeOptions("e2e-node", { mode: "cluster", partitions: 4 }))
         yield* provisionUsers([
           { login: "acme-analyst", token: "acme-token", roles: [[T, "tier-1-analyst"]] },
           { login: "soc-analyst", token: "soc-token", roles: [[C, "tier-1-analyst"]] }

@@ -9,6 +9,8 @@ import * as PartitionLeases from "../../cluster/ownership/PartitionLeases.ts"
 import * as NodeLayers from "../../cluster/NodeLayers.ts"
 import * as CassandraClient from "../../storage/cassandra/CassandraClient.ts"
 import { dropKeyspace as dropTestKeyspace } from "./dropKeyspace.ts"
+import { deleteBucketsWithPrefix } from "./kvCleanup.ts"
+import { deleteStreams } from "./natsCleanup.ts"
 import { uniqueSuffix } from "./testIds.ts"
 
 export const natsConfig = (): NatsEventBus.NatsConfig => ({ servers: inject("natsServers"), replicas: 3, connectionName: `corvus-test-${uniqueSuffix()}` })
@@ -42,3 +44,22 @@ export const natsOwnership = (clusterName: string) =>
     PartitionLeases.layer(natsConfig(), { clusterName }),
     CorrelatorRegistry.layer(natsConfig(), { clusterName })
   )
+
+/**
+ * A cluster of its own on the test services: nodes built with `layers()` share its NATS streams,
+ * KV buckets and Cassandra keyspace, all named after it; `cleanup` (for afterAll) removes them.
+ */
+export const throwawayCluster = (prefix: string) => {
+  const name = `${prefix}${uniqueSuffix()}`.toLowerCase().slice(0, 24)
+  const cassandra = cassandraConfig()
+  return {
+    name,
+    layers: () => Layer.orDie(NodeLayers.cluster(name, natsConfig(), cassandra)),
+    cleanup: async () => {
+      const prefixOfNames = `CORVUS_${name.toUpperCase()}_`
+      await deleteStreams(prefixOfNames)
+      await deleteBucketsWithPrefix(prefixOfNames)
+      await dropTestKeyspace(cassandra.contactPoints, cassandra.keyspace!)
+    }
+  }
+}

@@ -52,6 +52,8 @@ export interface NodeOptions {
   readonly adminPassword?: string
   /** The admin's sign-in password when this start creates the admin (a fresh installation). */
   readonly adminInitialPassword?: string
+  /** The admin token was generated for this start: it replaces the one this node generated before. */
+  readonly adminTokenGenerated?: boolean
   readonly version: string
   /** Partitions of each correlator that can be split. */
   readonly partitions: number
@@ -221,7 +223,8 @@ export const run = (deployment: Deployment, options: NodeOptions) =>
     const admin = edgeRoles.has("gateway")
       ? yield* provisionAdmin(options.adminToken, {
           ...(options.adminPassword !== undefined ? { password: options.adminPassword } : {}),
-          ...(options.adminInitialPassword !== undefined ? { initialPassword: options.adminInitialPassword } : {})
+          ...(options.adminInitialPassword !== undefined ? { initialPassword: options.adminInitialPassword } : {}),
+          ...(options.adminTokenGenerated === true ? { generatedBy: options.nodeId } : {})
         })
       : { created: false }
     const runtime = yield* Effect.runtime<GatewayStores>()

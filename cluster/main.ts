@@ -55,6 +55,7 @@ const program = Effect.gen(function* () {
       consolePort: config.consolePort,
       controlPort: config.controlPort,
       adminToken,
+      adminTokenGenerated: generated,
       ...(config.adminPassword !== undefined ? { adminPassword: Redacted.value(config.adminPassword) } : { adminInitialPassword }),
       version,
       partitions: config.partitions,

@@ -18,6 +18,8 @@ export interface ProvisionedUser {
   readonly initialPassword?: string
   /** An API token to register for the user (kept only as its digest). */
   readonly token?: string
+  /** How the token is listed; default "provisioned". */
+  readonly tokenDescription?: string
 }
 
 // Ids derived from the login and token, so provisioning twice (every start) finds the same rows.
@@ -52,7 +54,7 @@ export const provisionUser = (wanted: ProvisionedUser) =>
       const digest = tokenDigest(wanted.token)
       const known = yield* store.tokenByDigest(digest)
       if (Option.isNone(known) || known.value.userId !== user.id) {
-        yield* store.saveToken({ digest, id: TokenId.make(stableUuid(`token:${digest}`)), userId: user.id, description: "provisioned", createdAt: now })
+        yield* store.saveToken({ digest, id: TokenId.make(stableUuid(`token:${digest}`)), userId: user.id, description: wanted.tokenDescription ?? "provisioned", createdAt: now })
       }
     }
     return user
@@ -65,9 +67,31 @@ const isNew = (login: string) => Effect.flatMap(UserStore, (store) => Effect.map
  * The general administrator: login `admin`, general administration in the main tenant. `password`
  * is set on every start; `initialPassword` only when the admin is created. Answers whether it was.
  */
-export const provisionAdmin = (token: string, passwords: { readonly password?: string; readonly initialPassword?: string } = {}) =>
+export const provisionAdmin = (
+  token: string,
+  options: { readonly password?: string; readonly initialPassword?: string; readonly generatedBy?: string } = {}
+) =>
   Effect.gen(function* () {
     const created = yield* isNew("admin")
-    yield* provisionUser({ login: "admin", name: "General administrator", roles: [{ tenantID: MainTenantId, role: "general-administrator" }], token, ...passwords })
+    const { generatedBy, ...passwords } = options
+    // A token a node generated (no CORVUS_ADMIN_TOKEN) is listed as that node's, so its next
+    // start can revoke the one it printed before instead of piling up valid admin tokens.
+    const tokenDescription = generatedBy === undefined ? undefined : `generated at start of node ${generatedBy}`
+    const admin = yield* provisionUser({
+      login: "admin",
+      name: "General administrator",
+      roles: [{ tenantID: MainTenantId, role: "general-administrator" }],
+      token,
+      ...passwords,
+      ...(tokenDescription !== undefined ? { tokenDescription } : {})
+    })
+    if (tokenDescription !== undefined) {
+      const store = yield* UserStore
+      const now = yield* Clock.currentTimeMillis
+      const current = tokenDigest(token)
+      for (const earlier of yield* store.tokensOfUser(admin.id)) {
+        if (earlier.description === tokenDescription && earlier.digest !== current && earlier.revokedAt === undefined) yield* store.revokeToken(admin.id, earlier.id, now)
+      }
+    }
     return { created }
   })

@@ -97,6 +97,22 @@ describe("POST /api/v1/login", () => {
     }
   })
 
+  it("a node's generated admin token replaces the one it generated at its previous start; a chosen token and other nodes' stay", async () => {
+    const fresh = await embeddedGatewayApp(tenants)
+    try {
+      const whoami = (token: string) => fresh.app.inject({ method: "GET", url: "/api/v1/users/whoami", headers: { authorization: `Bearer ${token}` } })
+      await fresh.runtime.runPromise(provisionAdmin("chosen-token"))
+      await fresh.runtime.runPromise(provisionAdmin("node-1-first-start", { generatedBy: "node-1" }))
+      await fresh.runtime.runPromise(provisionAdmin("node-2-first-start", { generatedBy: "node-2" }))
+      await fresh.runtime.runPromise(provisionAdmin("node-1-second-start", { generatedBy: "node-1" }))
+      expect((await whoami("node-1-first-start")).statusCode).toBe(403)
+      for (const token of ["node-1-second-start", "node-2-first-start", "chosen-token"]) expect((await whoami(token)).statusCode, token).toBe(200)
+    } finally {
+      await fresh.app.close()
+      await fresh.runtime.dispose()
+    }
+  })
+
   it("an unknown login, a wrong password and a disabled user get the same 401 body", async () => {
     const unknown = await signIn("nobody", "alice's password", "10.0.2.1")
     const wrong = await signIn("Alice", "not the password", "10.0.2.2")

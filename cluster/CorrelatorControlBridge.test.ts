@@ -75,7 +75,7 @@ describe("editing a running correlator's rules through the REST API", () => {
         const listed = yield* Effect.promise(() => apiGet<Array<Summary>>(api, "/api/v1/correlators", AdminToken))
         expect(listed.status).toBe(200)
         expect(listed.body).toEqual([
-          { id: "logons", tenantID: "acme", tenantName: "Acme", name: "Acme logons", revision: 1, rules: [{ id: "brute-force", name: "Brute force", kind: "standard" }], partitions: 2 }
+          { id: "logons", tenantID: "acme", tenantName: "Acme", name: "Acme logons", revision: 1, rules: [{ id: "brute-force", name: "Brute force", kind: "standard" }], partitions: 2, activeLists: [] }
         ])
         const detail = yield* Effect.promise(() => apiGet<Summary & { document: string; spec: Record<string, unknown> }>(api, "/api/v1/correlators/logons", AdminToken))
         expect(detail.body.revision).toBe(1)

@@ -81,7 +81,7 @@ afterAll(async () => {
 })
 
 describe("GET /correlators", () => {
-  it("lists the caller's tenants' correlators with tenant name, revision, rules and partitions, and nothing of another tenant", async () => {
+  it("lists the caller's tenants' correlators with tenant name, revision, rules, partitions and active lists, and nothing of another tenant", async () => {
     const answer = await call("alpha-junior", "GET", "/correlators")
     expect(answer.status).toBe(200)
     expect(answer.body).toEqual([
@@ -95,7 +95,8 @@ describe("GET /correlators", () => {
           { id: "brute-force", name: "Brute force", kind: "standard" },
           { id: "every-failure", name: "Every failure", kind: "simple" }
         ],
-        partitions: 4
+        partitions: 4,
+        activeLists: []
       },
       expect.objectContaining({ id: "a-second", tenantID: Alpha, partitions: 1 })
     ])

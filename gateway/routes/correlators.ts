@@ -82,13 +82,15 @@ const summaryProperties = {
   revision: { type: "integer" },
   rules: { type: "array", items: RuleSummary },
   /** How many partitions the correlator runs in. */
-  partitions: { type: "integer" }
+  partitions: { type: "integer" },
+  /** The names of its active lists (each correlator keeps its own records). */
+  activeLists: { type: "array", items: { type: "string" } }
 } as const
 
 const CorrelatorSummary = {
   type: "object",
   properties: summaryProperties,
-  required: ["id", "tenantID", "tenantName", "name", "revision", "rules", "partitions"]
+  required: ["id", "tenantID", "tenantName", "name", "revision", "rules", "partitions", "activeLists"]
 } as const
 
 const CorrelatorDetail = {
@@ -100,7 +102,7 @@ const CorrelatorDetail = {
     /** The same resource as JSON. */
     spec: { type: "object", additionalProperties: true }
   },
-  required: ["id", "tenantID", "tenantName", "name", "revision", "rules", "partitions", "document", "spec"]
+  required: ["id", "tenantID", "tenantName", "name", "revision", "rules", "partitions", "activeLists", "document", "spec"]
 } as const
 
 const ValidAnswer = {
@@ -166,7 +168,8 @@ export const correlatorsRoutes = (context: ApiContext): FastifyPluginAsync => as
     name: correlator.name,
     revision: correlator.revision,
     rules: correlator.spec.rules.map((rule) => ({ id: rule.id, name: rule.name, kind: rule.kind })),
-    partitions: correlator.partitions
+    partitions: correlator.partitions,
+    activeLists: correlator.spec.activeLists.map((list) => list.name)
   })
 
   /** The correlator when the caller may read rules in its tenant; any other answers as an unknown one. */

@@ -16,6 +16,7 @@ export interface CorrelatorSummary {
   readonly rules: ReadonlyArray<CorrelatorRule>
   /** How many partitions the correlator runs in. */
   readonly partitions: number
+  readonly activeLists: ReadonlyArray<string>
 }
 
 export interface CorrelatorDetail extends CorrelatorSummary {

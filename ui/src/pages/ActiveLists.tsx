@@ -14,6 +14,8 @@ interface CorrelatorChoice {
   readonly tenantID: string
   readonly tenantName: string
   readonly name: string
+  /** The names of its active lists, when GET correlators says. */
+  readonly activeLists?: ReadonlyArray<string>
 }
 
 /** The correlators (GET correlators), or the correlator services where that is not offered. */
@@ -31,7 +33,8 @@ export function ActiveListsPage() {
   const [chosen, setChosen] = useState<string | undefined>(route.query.get("correlator") ?? undefined)
   const [selectedList, setSelectedList] = useState<string | undefined>(route.rest[0])
   const choices = correlators.data ?? []
-  const correlatorId = chosen ?? choices[0]?.id
+  // Unless one is chosen, open on the first correlator that keeps lists at all.
+  const correlatorId = chosen ?? (choices.find((choice) => (choice.activeLists?.length ?? 0) > 0) ?? choices[0])?.id
   const correlator = choices.find((choice) => choice.id === correlatorId)
   const lists = useApi(
     () => (correlatorId === undefined ? Promise.resolve<ReadonlyArray<ActiveListSummary>>([]) : api<ReadonlyArray<ActiveListSummary>>("GET", "activeLists", { query: { correlatorID: correlatorId } })),

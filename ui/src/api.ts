@@ -12,6 +12,9 @@ export class ApiFailure extends Error {
   }
 }
 
+/** Any failure as the console shows it: the API's own words for an ApiFailure. */
+export const failureText = (failure: unknown): string => (failure instanceof ApiFailure ? failure.text : String(failure))
+
 const TokenKey = "corvus.session"
 let token: string | null = sessionStorage.getItem(TokenKey)
 const signedOutListeners = new Set<() => void>()

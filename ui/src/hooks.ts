@@ -1,7 +1,7 @@
 // Loading data from the API in components: one call with loading and error state, optionally
 // repeated on an interval (live pages such as the alert queue poll rather than reload).
 import { useCallback, useEffect, useRef, useState } from "preact/hooks"
-import { ApiFailure } from "./api.ts"
+import { failureText } from "./api.ts"
 
 export interface Loaded<T> {
   readonly data: T | undefined
@@ -32,7 +32,7 @@ export const useApi = <T,>(load: () => Promise<T>, deps: ReadonlyArray<unknown>,
       },
       (failure: unknown) => {
         if (mine !== generation.current) return
-        setError(failure instanceof ApiFailure ? failure.text : String(failure))
+        setError(failureText(failure))
         setLoading(false)
       }
     )
@@ -45,4 +45,33 @@ export const useApi = <T,>(load: () => Promise<T>, deps: ReadonlyArray<unknown>,
     return () => clearInterval(timer)
   }, [run, everyMillis])
   return { data, error, loading, reload: run }
+}
+
+export interface Action {
+  /** True while a run is in flight: buttons that start one are disabled. */
+  readonly busy: boolean
+  /** The last run's failure in the API's words; cleared when the next run starts. */
+  readonly error: string | undefined
+  readonly setError: (error: string | undefined) => void
+  /** Runs `work`; resolves with its value, or undefined when it failed (the failure is in `error`). */
+  readonly run: <A>(work: () => Promise<A>) => Promise<A | undefined>
+}
+
+/** A user's action against the API (save, link, delete...) with its busy and error state. */
+export const useAction = (): Action => {
+  const [busy, setBusy] = useState(false)
+  const [error, setError] = useState<string | undefined>(undefined)
+  const run = async <A,>(work: () => Promise<A>): Promise<A | undefined> => {
+    setBusy(true)
+    setError(undefined)
+    try {
+      return await work()
+    } catch (failure) {
+      setError(failureText(failure))
+      return undefined
+    } finally {
+      setBusy(false)
+    }
+  }
+  return { busy, error, setError, run }
 }

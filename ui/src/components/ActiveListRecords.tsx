@@ -3,7 +3,7 @@
 // Export is fetched with the bearer token and saved as a blob (a plain link would carry no
 // token); import sends the file itself as the body, which api() (JSON bodies) cannot.
 import { useState } from "preact/hooks"
-import { api, ApiFailure } from "../api.ts"
+import { api, failureText } from "../api.ts"
 import { time } from "../format.ts"
 import { useApi } from "../hooks.ts"
 import { DataTable } from "./DataTable.tsx"
@@ -23,7 +23,6 @@ interface ActiveListRecord {
 
 type Format = "csv" | "tsv" | "internal"
 
-const failureText = (failure: unknown): string => (failure instanceof ApiFailure ? failure.text : String(failure))
 
 /** The format an import file's name implies. */
 const formatOf = (fileName: string): Format | undefined => {

@@ -2,7 +2,7 @@
 // accounts, its linked events (table "Alert events", each linking to the Events page), and the
 // analyst's actions: Assign, Close alert (with a reason), Link to incident.
 import { useEffect, useState } from "preact/hooks"
-import { api, ApiFailure } from "../api.ts"
+import { api, failureText } from "../api.ts"
 import { quantity, shortTime, time } from "../format.ts"
 import { useApi } from "../hooks.ts"
 import { mayTriage, tenantName, useSession } from "../session.ts"
@@ -109,7 +109,7 @@ export function AlertDetail(props: {
       await api("POST", "alerts/assign", { body: { id: alert.id, userID } })
       changed()
     } catch (failure) {
-      setActionError(failure instanceof ApiFailure ? failure.text : String(failure))
+      setActionError(failureText(failure))
     } finally {
       setBusy(false)
     }

@@ -3,12 +3,11 @@
 // words when it refuses.
 import type { ComponentChildren } from "preact"
 import { useEffect, useRef, useState } from "preact/hooks"
-import { api, ApiFailure } from "../api.ts"
+import { api, failureText } from "../api.ts"
 import { priorityBand, time } from "../format.ts"
 import { useApi } from "../hooks.ts"
 import { ClosingReasons, type AlertRecord, type ClosingReason } from "./AlertShared.tsx"
 
-const failureText = (failure: unknown): string => (failure instanceof ApiFailure ? failure.text : String(failure))
 
 /** A modal dialog shown while mounted; Escape or Cancel calls onClose. */
 function AlertModal(props: { readonly title: string; readonly onClose: () => void; readonly children: ComponentChildren }) {

@@ -2,14 +2,13 @@
 // way a deploy would (its message and details shown verbatim), "Save and reload" deploys it as the
 // next revision, which the running partitions reload.
 import { useEffect, useState } from "preact/hooks"
-import { api, ApiFailure } from "../api.ts"
+import { api, failureText } from "../api.ts"
 import { useApi } from "../hooks.ts"
 import { DataTable } from "./DataTable.tsx"
 import type { CorrelatorDetail, CorrelatorRule } from "./CorrelatorTypes.tsx"
 
 type Outcome = { readonly kind: "ok"; readonly text: string } | { readonly kind: "error"; readonly text: string }
 
-const failureText = (failure: unknown): string => (failure instanceof ApiFailure ? failure.text : String(failure))
 
 export function CorrelatorEditor(props: { readonly correlatorId: string; readonly onDeployed: (revision: number) => void }) {
   const detail = useApi(() => api<CorrelatorDetail>("GET", `correlators/${encodeURIComponent(props.correlatorId)}`), [props.correlatorId])

@@ -2,8 +2,9 @@
 // category, type, description) -> POST /api/v1/incidents; the API's refusal is shown verbatim.
 import { useEffect, useRef, useState } from "preact/hooks"
 import { api } from "../api.ts"
+import { useAction } from "../hooks.ts"
 import { useSession } from "../session.ts"
-import { failureText, IncidentPriorities, type Incident, type IncidentPriority } from "./IncidentTypes.tsx"
+import { IncidentPriorities, type Incident, type IncidentPriority } from "./IncidentTypes.tsx"
 
 /** Roles that may open incidents by hand (junior analysts only read). */
 const Managing = new Set(["general-administrator", "tenant-administrator", "tier-2-analyst", "tier-1-analyst"])
@@ -19,8 +20,7 @@ export function IncidentCreateDialog(props: { readonly onClose: () => void; read
   const [category, setCategory] = useState("")
   const [type, setType] = useState("")
   const [description, setDescription] = useState("")
-  const [error, setError] = useState<string | undefined>(undefined)
-  const [busy, setBusy] = useState(false)
+  const { busy, error, run } = useAction()
 
   useEffect(() => {
     const element = dialog.current
@@ -29,16 +29,8 @@ export function IncidentCreateDialog(props: { readonly onClose: () => void; read
 
   const submit = async (event: Event) => {
     event.preventDefault()
-    setBusy(true)
-    setError(undefined)
-    try {
-      const created = await api<Incident>("POST", "incidents", { body: { tenantID, name, priority, category, type, description } })
-      props.onCreated(created)
-    } catch (failure) {
-      setError(failureText(failure))
-    } finally {
-      setBusy(false)
-    }
+    const created = await run(() => api<Incident>("POST", "incidents", { body: { tenantID, name, priority, category, type, description } }))
+    if (created !== undefined) props.onCreated(created)
   }
 
   return (

@@ -4,11 +4,11 @@
 import { useState } from "preact/hooks"
 import { api } from "../api.ts"
 import { priorityBand, time } from "../format.ts"
-import { useApi } from "../hooks.ts"
+import { useAction, useApi } from "../hooks.ts"
 import { href, navigate } from "../router.ts"
 import { useSession } from "../session.ts"
 import { DataTable } from "./DataTable.tsx"
-import { failureText, IncidentPriorityBadge, IncidentStatusBadge, type Incident, type IncidentAlert } from "./IncidentTypes.tsx"
+import { IncidentPriorityBadge, IncidentStatusBadge, type Incident, type IncidentAlert } from "./IncidentTypes.tsx"
 
 export interface IncidentDetailProps {
   readonly incident: Incident
@@ -20,8 +20,7 @@ export interface IncidentDetailProps {
 export function IncidentDetail(props: IncidentDetailProps) {
   const { incident } = props
   const session = useSession()
-  const [error, setError] = useState<string | undefined>(undefined)
-  const [busy, setBusy] = useState(false)
+  const { busy, error, setError, run } = useAction()
   const [selectedAlert, setSelectedAlert] = useState<string | undefined>(undefined)
   const [alertToLink, setAlertToLink] = useState("")
   const [mergeFrom, setMergeFrom] = useState("")
@@ -35,16 +34,10 @@ export function IncidentDetail(props: IncidentDetailProps) {
   const mergeable = props.others.filter((other) => other.id !== incident.id && other.tenantID === incident.tenantID && other.status !== "closed" && other.mergedInto === undefined)
 
   const act = async (change: () => Promise<Incident>, after?: () => void) => {
-    setBusy(true)
-    setError(undefined)
-    try {
-      props.onChanged(await change())
-      after?.()
-    } catch (failure) {
-      setError(failureText(failure))
-    } finally {
-      setBusy(false)
-    }
+    const changed = await run(change)
+    if (changed === undefined) return
+    props.onChanged(changed)
+    after?.()
   }
 
   const unlink = () => {

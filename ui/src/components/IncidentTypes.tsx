@@ -1,5 +1,4 @@
 // The incident as GET /api/v1/incidents answers it, and the small pieces every incident component shares.
-import { ApiFailure } from "../api.ts"
 
 export const IncidentPriorities = ["low", "medium", "high", "critical"] as const
 export type IncidentPriority = (typeof IncidentPriorities)[number]
@@ -38,7 +37,7 @@ export interface IncidentAlert {
 }
 
 /** A failure in the API's words ("message: details"). */
-export const failureText = (failure: unknown): string => (failure instanceof ApiFailure ? failure.text : String(failure))
+export { failureText } from "../api.ts"
 
 export function IncidentPriorityBadge(props: { readonly priority: IncidentPriority }) {
   return <span class={`badge priority-${props.priority}`}>{props.priority}</span>

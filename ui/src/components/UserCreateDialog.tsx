@@ -2,8 +2,9 @@
 // API's refusal (a taken login, a role the administrator may not grant) shown verbatim.
 import { useEffect, useRef, useState } from "preact/hooks"
 import { api } from "../api.ts"
+import { useAction } from "../hooks.ts"
 import { useSession } from "../session.ts"
-import { failureText, grantList, UserRolePicker, type Grants, type User } from "./UserRoles.tsx"
+import { grantList, UserRolePicker, type Grants, type User } from "./UserRoles.tsx"
 
 export function UserCreateDialog(props: { readonly onClose: () => void; readonly onCreated: (user: User) => void }) {
   const session = useSession()
@@ -13,8 +14,7 @@ export function UserCreateDialog(props: { readonly onClose: () => void; readonly
   const [email, setEmail] = useState("")
   const [password, setPassword] = useState("")
   const [grants, setGrants] = useState<Grants>({})
-  const [error, setError] = useState<string | undefined>(undefined)
-  const [busy, setBusy] = useState(false)
+  const { busy, error, run } = useAction()
 
   useEffect(() => {
     const element = dialog.current
@@ -23,16 +23,8 @@ export function UserCreateDialog(props: { readonly onClose: () => void; readonly
 
   const submit = async (event: Event) => {
     event.preventDefault()
-    setBusy(true)
-    setError(undefined)
-    try {
-      const created = await api<User>("POST", "users", { body: { login, name, email, password, roles: grantList(grants) } })
-      props.onCreated(created)
-    } catch (failure) {
-      setError(failureText(failure))
-    } finally {
-      setBusy(false)
-    }
+    const created = await run(() => api<User>("POST", "users", { body: { login, name, email, password, roles: grantList(grants) } }))
+    if (created !== undefined) props.onCreated(created)
   }
 
   return (

@@ -4,35 +4,28 @@
 import { useState } from "preact/hooks"
 import { api } from "../api.ts"
 import { time } from "../format.ts"
+import { useAction } from "../hooks.ts"
 import { useSession } from "../session.ts"
-import { failureText, grantableTenants, grantList, grantsOf, isAdministrator, UserRolePicker, type Grants, type User } from "./UserRoles.tsx"
+import { grantableTenants, grantList, grantsOf, isAdministrator, UserRolePicker, type Grants, type User } from "./UserRoles.tsx"
 
 export function UserDetail(props: { readonly user: User; readonly onChanged: (user: User) => void }) {
   const { user } = props
   const session = useSession()
   const [grants, setGrants] = useState<Grants>(() => grantsOf(user.roles))
-  const [error, setError] = useState<string | undefined>(undefined)
   const [notice, setNotice] = useState<string | undefined>(undefined)
-  const [busy, setBusy] = useState(false)
+  const { busy, error, run } = useAction()
   const admin = isAdministrator(session)
   const self = user.id === session.user.id
   // Roles are replaced only in the tenants the administrator may grant in; others stay.
   const manageable = new Set(grantableTenants(session).map((tenant) => tenant.id))
 
   const patch = async (body: Record<string, unknown>, done: string) => {
-    setBusy(true)
-    setError(undefined)
     setNotice(undefined)
-    try {
-      const updated = await api<User>("PATCH", `users/${user.id}`, { body })
-      setGrants(grantsOf(updated.roles))
-      setNotice(done)
-      props.onChanged(updated)
-    } catch (failure) {
-      setError(failureText(failure))
-    } finally {
-      setBusy(false)
-    }
+    const updated = await run(() => api<User>("PATCH", `users/${user.id}`, { body }))
+    if (updated === undefined) return
+    setGrants(grantsOf(updated.roles))
+    setNotice(done)
+    props.onChanged(updated)
   }
 
   return (

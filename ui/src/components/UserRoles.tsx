@@ -1,6 +1,5 @@
 // Users as GET /api/v1/users answers them, and the role picker (one role, or none, per tenant the
 // signed-in administrator may grant in) the create dialog and the detail pane share.
-import { ApiFailure } from "../api.ts"
 import type { Session } from "../session.ts"
 
 export const Roles = ["general-administrator", "tenant-administrator", "tier-2-analyst", "tier-1-analyst", "junior-analyst"] as const
@@ -26,7 +25,7 @@ export interface User {
 /** tenant id -> role; a tenant left out holds none. */
 export type Grants = Readonly<Record<string, Role>>
 
-export const failureText = (failure: unknown): string => (failure instanceof ApiFailure ? failure.text : String(failure))
+export { failureText } from "../api.ts"
 
 /** Whether the signed-in user administers any tenant (may list and create users). */
 export const isAdministrator = (session: Session): boolean =>

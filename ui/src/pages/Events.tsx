@@ -3,7 +3,7 @@
 // beside it. A query in the address (#/events?q=...&period=...) runs when the page opens, so an
 // alert's event links straight here.
 import { useEffect, useMemo, useRef, useState } from "preact/hooks"
-import { ApiFailure } from "../api.ts"
+import { failureText } from "../api.ts"
 import { DataTable, type Column } from "../components/DataTable.tsx"
 import { EventDetail } from "../components/EventDetail.tsx"
 import { addressOf, cellText, isPeriodId, Periods, searchEvents, sqlOf, typeName, type EventRow, type PeriodId } from "../components/EventShared.tsx"
@@ -100,7 +100,7 @@ export function EventsPage() {
       },
       (failure: unknown) => {
         if (mine !== generation.current) return
-        setOutcome({ state: "failed", request, error: failure instanceof ApiFailure ? failure.text : String(failure) })
+        setOutcome({ state: "failed", request, error: failureText(failure) })
       }
     )
   }

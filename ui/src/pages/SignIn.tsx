@@ -1,7 +1,7 @@
 // Sign-in: login and password to a console session (POST /api/v1/login). The API's refusal
 // (401, or 429 with its wait) is shown in its own words.
 import { useState } from "preact/hooks"
-import { ApiFailure, signIn } from "../api.ts"
+import { failureText, signIn } from "../api.ts"
 
 export function SignIn(props: { readonly onSignedIn: () => void }) {
   const [login, setLogin] = useState("")
@@ -17,7 +17,7 @@ export function SignIn(props: { readonly onSignedIn: () => void }) {
       await signIn(login, password)
       props.onSignedIn()
     } catch (failure) {
-      setError(failure instanceof ApiFailure ? failure.text : String(failure))
+      setError(failureText(failure))
     } finally {
       setBusy(false)
     }

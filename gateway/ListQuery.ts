@@ -8,3 +8,22 @@ export const PageParameter = { type: "integer", minimum: 1, default: 1 } as cons
 
 /** The repeated `tenantID` query parameter's schema. */
 export const TenantIdsParameter = { type: "array", items: { type: "string", maxLength: 64 } } as const
+
+/** The query of a list filtered by id, tenant and a case-insensitive name pattern. */
+export const NamedListQuerystring = {
+  type: "object",
+  properties: {
+    page: PageParameter,
+    id: { type: "array", items: { type: "string", maxLength: 64 } },
+    tenantID: TenantIdsParameter,
+    name: { type: "string", maxLength: 512 }
+  },
+  additionalProperties: false
+} as const
+
+export interface NamedListQuerystring {
+  page: number
+  id?: Array<string>
+  tenantID?: Array<string>
+  name?: string
+}

@@ -21,27 +21,12 @@ import {
   type CorrelatorView,
   type DeployFailure
 } from "../CorrelatorControl.ts"
-import { PageParameter, PageSize, TenantIdsParameter } from "../ListQuery.ts"
+import { NamedListQuerystring, PageSize } from "../ListQuery.ts"
 import { mayIn, tenantsFor, type Principal } from "../Principal.ts"
 import { patternOf } from "../QueryPattern.ts"
 
-const ListQuerystring = {
-  type: "object",
-  properties: {
-    page: PageParameter,
-    id: { type: "array", items: { type: "string", maxLength: 64 } },
-    tenantID: TenantIdsParameter,
-    name: { type: "string", maxLength: 512 }
-  },
-  additionalProperties: false
-} as const
-
-interface ListQuerystring {
-  page: number
-  id?: Array<string>
-  tenantID?: Array<string>
-  name?: string
-}
+const ListQuerystring = NamedListQuerystring
+type ListQuerystring = NamedListQuerystring
 
 const CorrelatorIdParams = {
   type: "object",

@@ -6,7 +6,7 @@ import { EventFieldKinds, isEventFieldName, type EventFieldName, type Normalized
 import { fieldReader, runEventSearch } from "../../storage/query/EventSearch.ts"
 import { parseEventSql, EventSqlError, type SelectItem } from "../../storage/query/EventSql.ts"
 import { runOrFail, type ApiContext } from "../ApiContext.ts"
-import { PageParameter, TenantIdsParameter } from "../ListQuery.ts"
+import { NamedListQuerystring } from "../ListQuery.ts"
 import { patternOf } from "../QueryPattern.ts"
 import { ApiError, ErrorBody } from "../ApiError.ts"
 import { principalOf } from "../Auth.ts"
@@ -73,23 +73,8 @@ const presentGroup = (cells: ReadonlyArray<unknown>, select: ReadonlyArray<Selec
   return out
 }
 
-const ClustersQuerystring = {
-  type: "object",
-  properties: {
-    page: PageParameter,
-    id: { type: "array", items: { type: "string", maxLength: 64 } },
-    tenantID: TenantIdsParameter,
-    name: { type: "string", maxLength: 512 }
-  },
-  additionalProperties: false
-} as const
-
-interface ClustersQuerystring {
-  page: number
-  id?: Array<string>
-  tenantID?: Array<string>
-  name?: string
-}
+const ClustersQuerystring = NamedListQuerystring
+type ClustersQuerystring = NamedListQuerystring
 
 const ClusterBody = {
   type: "object",

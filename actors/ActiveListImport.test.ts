@@ -3,45 +3,9 @@
 // clear empties the list first, TTLs start at the engine's stream time, an unknown list is refused
 // with nothing changed, and the imported state survives a snapshot and restore.
 import { describe, expect, it } from "@effect/vitest"
-import { Schema } from "effect"
-import type { NormalizedEvent } from "../model/Event.ts"
-import { TenantId } from "../model/Ids.ts"
-import { CorrelatorSpec } from "../model/Rule.ts"
 import { ActiveLists } from "./ActiveLists.ts"
 import { CorrelatorEngine } from "./CorrelatorEngine.ts"
-
-const t0 = Date.UTC(2024, 4, 1, 10, 0, 0)
-const source = TenantId.make("tenant-2")
-
-let lastId = 0
-const event = (timestamp: number, fields: Partial<NormalizedEvent> = {}): NormalizedEvent => ({
-  ID: `00000000-0000-4000-8000-${(++lastId).toString(16).padStart(12, "0")}`,
-  Timestamp: timestamp,
-  TenantID: source,
-  Type: 1,
-  ...fields
-})
-
-/** A correlator whose one rule fires for a login from an address on the `blocked` list. */
-const spec = (lists: ReadonlyArray<Record<string, unknown>> = [{ name: "blocked", ttlSeconds: 0 }, { name: "watched", ttlSeconds: 60 }]): CorrelatorSpec =>
-  Schema.decodeUnknownSync(CorrelatorSpec)({
-    id: "lists-correlator",
-    tenantId: "main",
-    name: "Lists",
-    sources: [{ tenantId: source }],
-    activeLists: lists,
-    rules: [
-      {
-        kind: "simple",
-        id: "blocked-login",
-        name: "Blocked login",
-        selector: { filter: { and: [{ field: "DeviceAction", op: "=", value: "login" }, { op: "inActiveList", list: "blocked", keyFields: ["SourceAddress"] }] } }
-      }
-    ]
-  })
-
-const login = (timestamp: number, address: string) => event(timestamp, { DeviceAction: "login", SourceAddress: address })
-const fired = (engine: CorrelatorEngine, events: ReadonlyArray<NormalizedEvent>) => engine.processBatch(events).correlations.map((correlation) => correlation.event.SourceAddress)
+import { blockedLoginSpec as spec, event, fired, login, t0 } from "./testing/BlockedLoginCorrelator.ts"
 
 describe("CorrelatorEngine.importActiveList", () => {
   it("imported keys answer inActiveList and others do not; a later record of a key replaces its fields", () => {

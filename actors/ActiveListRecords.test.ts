@@ -3,46 +3,10 @@
 // operator's deletion in stream order: pages in key order with a key filter, expired records left
 // out, a deleted key no longer answering inActiveList nor expiring later, and a snapshot keeping it so.
 import { describe, expect, it } from "@effect/vitest"
-import { Schema } from "effect"
-import type { NormalizedEvent } from "../model/Event.ts"
-import { TenantId } from "../model/Ids.ts"
-import { CorrelatorSpec } from "../model/Rule.ts"
 import { CorrelatorEngine } from "./CorrelatorEngine.ts"
+import { blockedLoginSpec, event, fired, login, t0 } from "./testing/BlockedLoginCorrelator.ts"
 
-const t0 = Date.UTC(2024, 4, 1, 10, 0, 0)
-const source = TenantId.make("tenant-2")
-
-let lastId = 0
-const event = (timestamp: number, fields: Partial<NormalizedEvent> = {}): NormalizedEvent => ({
-  ID: `00000000-0000-4000-8000-${(++lastId).toString(16).padStart(12, "0")}`,
-  Timestamp: timestamp,
-  TenantID: source,
-  Type: 1,
-  ...fields
-})
-
-/** A correlator whose one rule fires for a login from an address on the `blocked` list; `watched` keeps records a minute. */
-const spec = Schema.decodeUnknownSync(CorrelatorSpec)({
-  id: "lists-correlator",
-  tenantId: "main",
-  name: "Lists",
-  sources: [{ tenantId: source }],
-  activeLists: [
-    { name: "blocked", ttlSeconds: 0 },
-    { name: "watched", ttlSeconds: 60 }
-  ],
-  rules: [
-    {
-      kind: "simple",
-      id: "blocked-login",
-      name: "Blocked login",
-      selector: { filter: { and: [{ field: "DeviceAction", op: "=", value: "login" }, { op: "inActiveList", list: "blocked", keyFields: ["SourceAddress"] }] } }
-    }
-  ]
-})
-
-const login = (timestamp: number, address: string) => event(timestamp, { DeviceAction: "login", SourceAddress: address })
-const fired = (engine: CorrelatorEngine, events: ReadonlyArray<NormalizedEvent>) => engine.processBatch(events).correlations.map((correlation) => correlation.event.SourceAddress)
+const spec = blockedLoginSpec()
 const keysOf = (engine: CorrelatorEngine, list: string) => engine.activeListPage(list, { offset: 0, limit: 1_000 })?.records.map((record) => record.key)
 
 describe("CorrelatorEngine.activeListPage", () => {

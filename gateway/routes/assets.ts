@@ -250,6 +250,7 @@ export const assetsRoutes = (context: ApiContext): FastifyPluginAsync => async (
               errors.push({ index, message: "unknown asset category" })
               continue
             }
+            const os = osText(record.os)
             const identity = fqdn !== undefined ? { fqdn } : { ip: ipAddresses[0]! }
             const existing = yield* store.findByIdentity(tenantId, identity)
             const asset: Asset = {
@@ -260,7 +261,7 @@ export const assetsRoutes = (context: ApiContext): FastifyPluginAsync => async (
               ipAddresses,
               macAddresses: record.macAddresses ?? [],
               ...(record.owner !== undefined ? { owner: record.owner } : {}),
-              ...(osText(record.os) !== undefined ? { os: osText(record.os)! } : {}),
+              ...(os !== undefined ? { os } : {}),
               categories,
               createdAt: Option.match(existing, { onNone: () => now, onSome: (found) => found.createdAt }),
               updatedAt: now

@@ -113,10 +113,8 @@ const tableRecords = (rows: ReadonlyArray<Row>, keyField: string): Array<ActiveL
     const earlier = keys.get(key)
     if (earlier !== undefined) refuse(row.line, `the key '${key}' is already on line ${earlier}`)
     keys.set(key, row.line)
-    const fields: Record<string, string> = {}
-    names.forEach((name, index) => {
-      fields[name] = row.cells[index]!
-    })
+    // fromEntries makes every name an own field, `__proto__` included (an assignment would set the prototype and drop it).
+    const fields: Record<string, string> = Object.fromEntries(names.map((name, index) => [name, row.cells[index]!]))
     return { key, fields }
   })
 }
@@ -143,13 +141,13 @@ const internalRecords = (text: string): Array<ActiveListImportRecord> => {
     if (key === undefined || key === "") return refuse(line, "the record has no Key")
     const record = object.Record ?? object.record ?? {}
     if (typeof record !== "object" || record === null || Array.isArray(record)) return refuse(line, "Record is not an object")
-    const fields: Record<string, string> = {}
+    const entries: Array<[string, string]> = []
     for (const [name, value] of Object.entries(record as Record<string, unknown>)) {
       const text = scalarText(value)
       if (text === undefined) return refuse(line, `field '${name}' is not a string, number or boolean`)
-      fields[name] = text
+      entries.push([name, text])
     }
-    records.push({ key, fields })
+    records.push({ key, fields: Object.fromEntries(entries) })
   })
   return records
 }
@@ -189,7 +187,7 @@ const csvCell = (value: string): string => (/[",\r\n]/.test(value) || value === 
  * record's key in every record (what a CSV import keyed by it left), else `key`.
  */
 const keyColumnOf = (records: ReadonlyArray<ActiveListImportRecord>, names: ReadonlyArray<string>, keyField: string | undefined): string =>
-  keyField ?? names.find((name) => records.every((record) => record.fields[name] === record.key)) ?? "key"
+  keyField ?? names.find((name) => records.every((record) => Object.hasOwn(record.fields, name) && record.fields[name] === record.key)) ?? "key"
 
 /**
  * Writes records as an import file. Table formats have a header of the key column and every field
@@ -216,7 +214,7 @@ export const writeActiveListFile = (records: ReadonlyArray<ActiveListImportRecor
   for (const name of columns) {
     if (name === "" || name.trim() !== name) return { ok: false, reason: `field name '${name}' cannot be a ${format} header (empty or with surrounding spaces)` }
   }
-  const rows = records.map((record) => columns.map((name) => (name === keyColumn ? record.key : (record.fields[name] ?? ""))))
+  const rows = records.map((record) => columns.map((name) => (name === keyColumn ? record.key : (Object.hasOwn(record.fields, name) ? record.fields[name]! : ""))))
   if (format === "tsv") {
     const bad = [columns, ...rows].findIndex((cells) => cells.some((cell) => /[\t\r\n]/.test(cell)))
     if (bad >= 0) return { ok: false, reason: bad === 0 ? "a field name holds a tab or line break" : `the record of key '${records[bad - 1]!.key}' holds a tab or line break; export as csv or internal` }
